@@ -1,0 +1,381 @@
+"""The command line: the contract scripts, tests and other work rely on.
+
+Every subcommand is a thin shell over `studio.jobs`; `--json` prints exactly one JSON document
+on stdout. Exit codes: 0 success (even with per-row problems), 1 nothing usable (no product
+imported, no media added), 2 usage error or unreadable input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from studio import __version__
+from studio.core.errors import StudioError, UsageError, Where
+from studio.core.money import format_money
+from studio.core.progress import ProgressFn, no_progress
+from studio.core.workspace import Workspace
+
+EXIT_OK, EXIT_NOTHING, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises instead of exiting, so usage errors share one rendering path."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(message, hint=f"see `{self.prog} --help`")
+
+
+def _progress_bar(stream: TextIO, label: str) -> ProgressFn:
+    """A one-line progress bar on a terminal (stderr), at most ~10 redraws per second."""
+    if not stream.isatty():
+        return no_progress
+    last = [0.0]
+
+    def report(done: int, total: int, message: str) -> None:
+        now = time.monotonic()
+        if now - last[0] < 0.1 and done < total:
+            return
+        last[0] = now
+        if total:
+            frac = min(1.0, done / total)
+            bar = "█" * int(frac * 30) + "·" * (30 - int(frac * 30))
+            stream.write(f"\r{label} {bar} {frac:5.1%} {message[:40]:<40}")
+        else:
+            stream.write(f"\r{label} {message[:70]:<70}")
+        if total and done >= total:
+            stream.write("\n")
+        stream.flush()
+
+    return report
+
+
+def _print_json(doc: Any) -> None:
+    sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def _box(text: str) -> tuple[float, float, float, float]:
+    try:
+        parts = [float(p) for p in text.split(",")]
+    except ValueError:
+        parts = []
+    if len(parts) != 4:
+        raise argparse.ArgumentTypeError("expected X0,Y0,X1,Y1 (four numbers between 0 and 1)")
+    return parts[0], parts[1], parts[2], parts[3]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="studio", description="Shoppable Studio: tag products on photos and videos.")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+
+    o = sub.add_parser("open", help="open the studio on a workspace")
+    o.add_argument("workspace")
+
+    i = sub.add_parser("init", help="create a workspace folder")
+    i.add_argument("workspace")
+    i.add_argument("--name")
+    i.add_argument("--currency", default="USD")
+    i.add_argument("--locale", default="en_US")
+    i.add_argument("--store-url", default="")
+    i.add_argument("--json", action="store_true")
+
+    cat = sub.add_parser("catalog", help="import and search the product catalog")
+    cs = cat.add_subparsers(dest="catalog_command", parser_class=_Parser, required=True)
+    ci = cs.add_parser("import", help="import a Shopify/Meta/Pinterest/Google catalog file")
+    ci.add_argument("file")
+    ci.add_argument("--workspace", "-w", required=True)
+    ci.add_argument("--format", default="auto", choices=["auto", "shopify", "meta", "pinterest", "google"])
+    ci.add_argument("--prune", action="store_true", help="delete products missing from this file")
+    ci.add_argument("--json", action="store_true")
+    cq = cs.add_parser("search", help="search products by title, SKU, GTIN…")
+    cq.add_argument("query")
+    cq.add_argument("--workspace", "-w", required=True)
+    cq.add_argument("--limit", type=int, default=20)
+    cq.add_argument("--json", action="store_true")
+
+    med = sub.add_parser("media", help="add photos and videos")
+    ms = med.add_subparsers(dest="media_command", parser_class=_Parser, required=True)
+    ma = ms.add_parser("add", help="add files or folders (recursive)")
+    ma.add_argument("paths", nargs="+")
+    ma.add_argument("--workspace", "-w", required=True)
+    ma.add_argument("--json", action="store_true")
+
+    tag = sub.add_parser("tag", help="place and list product tags")
+    ts = tag.add_subparsers(dest="tag_command", parser_class=_Parser, required=True)
+    ta = ts.add_parser("add", help="tag a product on a photo or video")
+    ta.add_argument("media")
+    ta.add_argument("--product", required=True, help="product id or SKU")
+    ta.add_argument("--x", type=float, required=True)
+    ta.add_argument("--y", type=float, required=True)
+    ta.add_argument("--box", type=_box)
+    ta.add_argument("--from", dest="start", type=float)
+    ta.add_argument("--to", dest="end", type=float)
+    ta.add_argument("--workspace", "-w", required=True)
+    ta.add_argument("--json", action="store_true")
+    tl = ts.add_parser("list", help="list tags (coordinates normalized 0..1)")
+    tl.add_argument("media", nargs="?")
+    tl.add_argument("--workspace", "-w", required=True)
+    tl.add_argument("--json", action="store_true")
+
+    inf = sub.add_parser("info", help="summary of a workspace")
+    inf.add_argument("--workspace", "-w", required=True)
+    inf.add_argument("--json", action="store_true")
+    return p
+
+
+# --- commands -----------------------------------------------------------------------------------
+
+
+def cmd_init(a: argparse.Namespace) -> int:
+    with Workspace.create(
+        a.workspace, name=a.name, currency=a.currency, locale=a.locale, store_url=a.store_url
+    ) as ws:
+        doc = {"workspace": str(ws.root), "name": ws.project.name, "currency": ws.project.currency,
+               "locale": ws.project.locale, "store_url": ws.project.store_url}
+    if a.json:
+        _print_json(doc)
+    else:
+        print(f"Created workspace {doc['workspace']} ({doc['currency']}, {doc['locale']})")
+    return EXIT_OK
+
+
+def cmd_catalog_import(a: argparse.Namespace) -> int:
+    from studio.jobs.import_catalog import import_catalog
+
+    with Workspace.open(a.workspace) as ws:
+        report = import_catalog(
+            Path(a.file),
+            ws.catalog,
+            format=a.format,
+            prune=a.prune,
+            store_url=ws.project.store_url,
+            currency=ws.project.currency,
+            progress=no_progress if a.json else _progress_bar(sys.stderr, "Importing"),
+        )
+    doc = report.to_dict()
+    if a.json:
+        _print_json(doc)
+    else:
+        prod = doc["products"]
+        print(
+            f"Imported {a.file} as {doc['format']}: {prod['created']} new, {prod['updated']} updated, "
+            f"{prod['unchanged']} unchanged, {prod.get('pruned', 0)} removed; {doc['variants']} variants."
+        )
+        problems = doc["problems"]
+        if problems:
+            print(f"{len(problems)} problem(s):")
+            for pr in problems[:50]:
+                value = f" (value {pr['value']!r})" if pr.get("value") not in (None, "") else ""
+                hint = f" — {pr['hint']}" if pr.get("hint") else ""
+                field = f" {pr['field']}:" if pr.get("field") else ""
+                print(f"  row {pr['row']}:{field} {pr['message']}{value}{hint}")
+            if len(problems) > 50:
+                print(f"  … {len(problems) - 50} more (use --json for all)")
+    prod = doc["products"]
+    usable = prod["created"] + prod["updated"] + prod["unchanged"]
+    return EXIT_OK if usable else EXIT_NOTHING
+
+
+def _product_doc(product: Any, locale: str) -> dict[str, Any]:
+    return {
+        "id": product.id,
+        "title": product.title,
+        "sku": product.sku,
+        "price": format(product.price, "f"),
+        "compare_at": format(product.compare_at, "f") if product.compare_at is not None else None,
+        "currency": product.currency,
+        "price_label": format_money(product.price, product.currency, locale),
+        "url": product.url,
+        "availability": str(product.availability),
+        "variants": [
+            {
+                "id": v.id,
+                "sku": v.sku,
+                "title": v.title,
+                "options": v.options,
+                "price": format(v.price, "f") if v.price is not None else None,
+            }
+            for v in product.variants
+        ],
+    }
+
+
+def cmd_catalog_search(a: argparse.Namespace) -> int:
+    if a.limit < 1:
+        raise UsageError("--limit must be at least 1", where=Where(field="--limit"))
+    with Workspace.open(a.workspace, write=False) as ws:
+        results = ws.catalog.search(a.query, limit=a.limit)
+        docs = [_product_doc(p, ws.project.locale) for p in results]
+    if a.json:
+        _print_json(docs)
+    else:
+        if not docs:
+            print("No products found.")
+        for d in docs:
+            nv = len(d["variants"])
+            print(f"{d['id']:<28} {d['price_label']:>12}  {d['title']}" + (f"  ({nv} variants)" if nv > 1 else ""))
+    return EXIT_OK
+
+
+def cmd_media_add(a: argparse.Namespace) -> int:
+    from studio.jobs.add_media import add_media
+
+    for raw in a.paths:
+        if not Path(raw).exists():
+            raise UsageError(f"{raw}: no such file or folder", where=Where(file=raw))
+    with Workspace.open(a.workspace) as ws:
+        report = add_media(
+            a.paths,
+            ws.project,
+            ws.root,
+            progress=no_progress if a.json else _progress_bar(sys.stderr, "Adding"),
+        )
+        if report.added:
+            ws.save()
+    doc = report.to_dict()
+    if a.json:
+        _print_json(doc)
+    else:
+        print(f"Added {len(report.added)} file(s); {len(report.duplicates)} already in the workspace.")
+        for path, message in report.problems:
+            print(f"  skipped {path}: {message}")
+    return EXIT_OK if report.added or report.duplicates else EXIT_NOTHING
+
+
+def cmd_tag_add(a: argparse.Namespace) -> int:
+    from studio.jobs.tags import TagRow, add_tag
+
+    with Workspace.open(a.workspace) as ws:
+        media, tag, product = add_tag(
+            ws, a.media, a.product, a.x, a.y, box=a.box, start=a.start, end=a.end
+        )
+        ws.save()
+        doc = TagRow(media, tag, product).to_dict(ws.project.locale)
+    if a.json:
+        _print_json(doc)
+    else:
+        print(f"Tagged {product.title} ({doc['price_label']}) on {media.name} at x={tag.x:.3f}, y={tag.y:.3f}")
+    return EXIT_OK
+
+
+def cmd_tag_list(a: argparse.Namespace) -> int:
+    from studio.jobs.tags import list_tags
+
+    with Workspace.open(a.workspace, write=False) as ws:
+        rows = list_tags(ws, a.media)
+        docs = [r.to_dict(ws.project.locale) for r in rows]
+    if a.json:
+        _print_json(docs)
+    else:
+        if not docs:
+            print("No tags.")
+        for d in docs:
+            title = d.get("title", f"(missing product {d['product_id']})")
+            print(f"{d['media']:<30} x={d['x']:.3f} y={d['y']:.3f}  {title}  {d.get('price_label', '')}")
+    return EXIT_OK
+
+
+def cmd_info(a: argparse.Namespace) -> int:
+    from studio.jobs.add_media import missing_media
+
+    with Workspace.open(a.workspace, write=False) as ws:
+        p = ws.project
+        doc = {
+            "workspace": str(ws.root),
+            "name": p.name,
+            "currency": p.currency,
+            "locale": p.locale,
+            "store_url": p.store_url,
+            "products": ws.catalog.count(),
+            "variants": ws.catalog.variant_count(),
+            "media": {
+                "total": len(p.media),
+                "images": sum(1 for m in p.media if m.kind == "image"),
+                "videos": sum(1 for m in p.media if m.kind == "video"),
+                "tagged": sum(1 for m in p.media if m.tags),
+                "missing": [m.path for m in missing_media(p, ws.root)],
+            },
+            "tags": sum(len(m.tags) for m in p.media),
+            "posts": len(p.posts),
+        }
+    if a.json:
+        _print_json(doc)
+    else:
+        m = doc["media"]
+        print(f"{doc['name']} — {doc['workspace']}")
+        print(f"  {doc['products']} products ({doc['variants']} variants), {doc['currency']}, {doc['locale']}")
+        print(f"  {m['total']} media ({m['images']} photos, {m['videos']} videos), {m['tagged']} tagged, "
+              f"{doc['tags']} tags")
+        for path in m["missing"]:
+            print(f"  missing file: {path}")
+    return EXIT_OK
+
+
+def display_problem() -> str | None:
+    """Why a window cannot be shown here, or None. Checked before Qt loads, because Qt's own
+    answer to a missing display is an abort with a core dump."""
+    if sys.platform.startswith("linux") or "bsd" in sys.platform:
+        platform = os.environ.get("QT_QPA_PLATFORM", "")
+        if platform.split(":")[0] in ("offscreen", "minimal", "vnc", "eglfs", "linuxfb"):
+            return None
+        if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+            return (
+                "no display available: run the studio from a desktop session (or under xvfb-run), "
+                "or use the command line (`studio --help`)"
+            )
+    return None
+
+
+def _run_gui(workspace: str | None) -> int:
+    problem = display_problem()
+    if problem:
+        print(f"studio: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    from studio.ui.app import run_app
+
+    return run_app(workspace)
+
+
+COMMANDS: dict[tuple[str, str | None], Callable[[argparse.Namespace], int]] = {
+    ("init", None): cmd_init,
+    ("catalog", "import"): cmd_catalog_import,
+    ("catalog", "search"): cmd_catalog_search,
+    ("media", "add"): cmd_media_add,
+    ("tag", "add"): cmd_tag_add,
+    ("tag", "list"): cmd_tag_list,
+    ("info", None): cmd_info,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    wants_json = "--json" in args_list
+    try:
+        args = build_parser().parse_args(args_list)
+        if args.command is None:
+            return _run_gui(None)
+        if args.command == "open":
+            return _run_gui(args.workspace)
+        sub = getattr(args, f"{args.command}_command", None)
+        return COMMANDS[(args.command, sub)](args)
+    except StudioError as exc:
+        return _report_error(exc, wants_json)
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return 130
+
+
+def _report_error(exc: StudioError, wants_json: bool) -> int:
+    from studio.core.errors import InputError, WorkspaceError
+
+    if wants_json:
+        _print_json(exc.to_dict())
+    print(f"studio: {exc.message()}", file=sys.stderr)
+    return EXIT_USAGE if isinstance(exc, UsageError | InputError | WorkspaceError) else EXIT_NOTHING

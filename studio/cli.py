@@ -137,8 +137,13 @@ def cmd_init(a: argparse.Namespace) -> int:
     with Workspace.create(
         a.workspace, name=a.name, currency=a.currency, locale=a.locale, store_url=a.store_url
     ) as ws:
-        doc = {"workspace": str(ws.root), "name": ws.project.name, "currency": ws.project.currency,
-               "locale": ws.project.locale, "store_url": ws.project.store_url}
+        doc = {
+            "workspace": str(ws.root),
+            "name": ws.project.name,
+            "currency": ws.project.currency,
+            "locale": ws.project.locale,
+            "store_url": ws.project.store_url,
+        }
     if a.json:
         _print_json(doc)
     else:
@@ -220,7 +225,10 @@ def cmd_catalog_search(a: argparse.Namespace) -> int:
             print("No products found.")
         for d in docs:
             nv = len(d["variants"])
-            print(f"{d['id']:<28} {d['price_label']:>12}  {d['title']}" + (f"  ({nv} variants)" if nv > 1 else ""))
+            print(
+                f"{d['id']:<28} {d['price_label']:>12}  {d['title']}"
+                + (f"  ({nv} variants)" if nv > 1 else "")
+            )
     return EXIT_OK
 
 
@@ -253,15 +261,15 @@ def cmd_tag_add(a: argparse.Namespace) -> int:
     from studio.jobs.tags import TagRow, add_tag
 
     with Workspace.open(a.workspace) as ws:
-        media, tag, product = add_tag(
-            ws, a.media, a.product, a.x, a.y, box=a.box, start=a.start, end=a.end
-        )
+        media, tag, product = add_tag(ws, a.media, a.product, a.x, a.y, box=a.box, start=a.start, end=a.end)
         ws.save()
         doc = TagRow(media, tag, product).to_dict(ws.project.locale)
     if a.json:
         _print_json(doc)
     else:
-        print(f"Tagged {product.title} ({doc['price_label']}) on {media.name} at x={tag.x:.3f}, y={tag.y:.3f}")
+        print(
+            f"Tagged {product.title} ({doc['price_label']}) on {media.name} at x={tag.x:.3f}, y={tag.y:.3f}"
+        )
     return EXIT_OK
 
 
@@ -310,9 +318,13 @@ def cmd_info(a: argparse.Namespace) -> int:
     else:
         m = doc["media"]
         print(f"{doc['name']} — {doc['workspace']}")
-        print(f"  {doc['products']} products ({doc['variants']} variants), {doc['currency']}, {doc['locale']}")
-        print(f"  {m['total']} media ({m['images']} photos, {m['videos']} videos), {m['tagged']} tagged, "
-              f"{doc['tags']} tags")
+        print(
+            f"  {doc['products']} products ({doc['variants']} variants), {doc['currency']}, {doc['locale']}"
+        )
+        print(
+            f"  {m['total']} media ({m['images']} photos, {m['videos']} videos), {m['tagged']} tagged, "
+            f"{doc['tags']} tags"
+        )
         for path in m["missing"]:
             print(f"  missing file: {path}")
     return EXIT_OK

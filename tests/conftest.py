@@ -28,7 +28,9 @@ class _QtBlocker(importlib.abc.MetaPathFinder):
 if os.environ.get("STUDIO_QT_FREE") == "1":
     already = [m for m in QT_MODULES if m in sys.modules]
     if already:
-        raise RuntimeError(f"Qt-free run, but {already} was imported before the tests (run with -p no:pytestqt)")
+        raise RuntimeError(
+            f"Qt-free run, but {already} was imported before the tests (run with -p no:pytestqt)"
+        )
     sys.meta_path.insert(0, _QtBlocker())
 
 

@@ -6,7 +6,8 @@ so the CLI and the GUI can both show a useful one-line message instead of a trac
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from typing import Any
 
 
@@ -88,7 +89,7 @@ class CatalogFormatError(InputError):
     """A file is not a catalog at all (binary, wrong delimiter, unknown headers)."""
 
 
-class Cancelled(StudioError):  # noqa: N818 - reads better at call sites than CancelledError
+class Cancelled(StudioError):
     """The user cancelled a long job; partial results were kept or rolled back as documented."""
 
     def __init__(self, what: str = "Cancelled by the user.") -> None:
@@ -105,7 +106,7 @@ class Problem:
     message: str
     hint: str | None = None
     severity: str = "error"  # "error" = row (or field) skipped; "warning" = imported but flagged
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = dc_field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {

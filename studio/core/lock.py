@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import sys
 import time
 from pathlib import Path
 from typing import IO
@@ -19,7 +20,7 @@ from studio.core.errors import Where, WorkspaceLockedError
 
 LOCK_NAME = ".studio.lock"
 
-if os.name == "nt":  # pragma: no cover - exercised on Windows builds only
+if sys.platform == "win32":  # pragma: no cover - exercised on Windows builds only
     import msvcrt
 
     def _try_lock(handle: IO[bytes]) -> bool:

@@ -30,8 +30,13 @@ class Availability(StrEnum):
     def parse(cls, text: str | None) -> Availability:
         """Accept Meta's `in stock`, Google's `in_stock`, any case; unknown words map to UNKNOWN."""
         key = (text or "").strip().lower().replace(" ", "_").replace("-", "_")
-        aliases = {"instock": "in_stock", "available": "in_stock", "outofstock": "out_of_stock",
-                   "sold_out": "out_of_stock", "available_for_order": "preorder"}
+        aliases = {
+            "instock": "in_stock",
+            "available": "in_stock",
+            "outofstock": "out_of_stock",
+            "sold_out": "out_of_stock",
+            "available_for_order": "preorder",
+        }
         key = aliases.get(key, key)
         try:
             return cls(key)

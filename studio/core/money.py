@@ -73,7 +73,9 @@ def parse_amount(text: str) -> Decimal:
     return value
 
 
-_PRICE_WITH_CODE = re.compile(r"^\s*([0-9][0-9.,\s]*)\s*([A-Za-z]{3})\s*$|^\s*([A-Za-z]{3})\s*([0-9][0-9.,\s]*)\s*$")
+_PRICE_WITH_CODE = re.compile(
+    r"^\s*([0-9][0-9.,\s]*)\s*([A-Za-z]{3})\s*$|^\s*([A-Za-z]{3})\s*([0-9][0-9.,\s]*)\s*$"
+)
 
 
 def parse_price_with_currency(text: str) -> tuple[Decimal, str]:

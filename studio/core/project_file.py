@@ -39,7 +39,7 @@ def migrate(doc: dict[str, Any], *, target: int = SCHEMA, file: str | None = Non
     version = doc.get("schema")
     if not isinstance(version, int) or version < 1:
         raise WorkspaceError(
-            "project.json has no valid \"schema\" number",
+            'project.json has no valid "schema" number',
             where=Where(file=file),
             hint="restore project.json.bak from the same folder, or re-create the workspace",
         )
@@ -216,7 +216,9 @@ def load(path: Path) -> Project:
         raw = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise WorkspaceError(
-            "project.json not found", where=Where(file=str(path)), hint="is this a Shoppable Studio workspace?"
+            "project.json not found",
+            where=Where(file=str(path)),
+            hint="is this a Shoppable Studio workspace?",
         ) from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise WorkspaceError(f"cannot read project.json ({exc})", where=Where(file=str(path))) from exc

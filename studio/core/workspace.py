@@ -83,7 +83,9 @@ class Workspace:
             root.mkdir(parents=True, exist_ok=True)
             (root / CACHE_DIR).mkdir(exist_ok=True)
         except OSError as exc:
-            raise WorkspaceError(f"cannot create the folder ({exc.strerror})", where=Where(file=str(root))) from exc
+            raise WorkspaceError(
+                f"cannot create the folder ({exc.strerror})", where=Where(file=str(root))
+            ) from exc
         lock = WorkspaceLock(root)
         lock.acquire()
         ws = cls(root, project, lock)
@@ -166,7 +168,9 @@ class Workspace:
     def save(self) -> None:
         if not self.writable:
             raise WorkspaceError(
-                "this workspace was opened read-only", where=Where(file=str(self.root)), hint="open it for writing"
+                "this workspace was opened read-only",
+                where=Where(file=str(self.root)),
+                hint="open it for writing",
             )
         project_file.save(self.project, self.project_path)
 

@@ -40,7 +40,9 @@ def ensure_demo_workspace(
     spec_path = source / "demo.json"
     if not spec_path.exists():
         raise StudioError(
-            "the bundled demo workspace is missing", where=Where(file=str(source)), hint="reinstall Shoppable Studio"
+            "the bundled demo workspace is missing",
+            where=Where(file=str(source)),
+            hint="reinstall Shoppable Studio",
         )
     from studio.jobs.add_media import add_media
     from studio.jobs.import_catalog import import_catalog

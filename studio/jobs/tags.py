@@ -63,7 +63,9 @@ def add_tag(
             _unit(f"box {name}", v)
         box = normalize_box(box)
         if box[0] == box[2] or box[1] == box[3]:
-            raise UsageError("the box has no area", where=Where(field="box"), hint="give X0,Y0,X1,Y1 with X0<X1, Y0<Y1")
+            raise UsageError(
+                "the box has no area", where=Where(field="box"), hint="give X0,Y0,X1,Y1 with X0<X1, Y0<Y1"
+            )
     if (start is not None or end is not None) and media.kind is not MediaKind.VIDEO:
         raise UsageError(
             f"{media.name} is a photo; --from/--to only apply to videos", where=Where(field="from/to")

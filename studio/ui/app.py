@@ -5,10 +5,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from studio import __version__
-from studio.core.app_settings import AppSettings
+from studio.core.app_settings import AppSettings, assets_dir
 from studio.core.errors import StudioError
 from studio.core.workspace import PROJECT_FILE, Workspace
 from studio.jobs.demo import ensure_demo_workspace
@@ -41,6 +42,7 @@ def run_app(workspace: str | None = None) -> int:
     app.setApplicationName("Shoppable Studio")
     app.setOrganizationName("ShoppableStudio")
     app.setApplicationVersion(__version__)
+    app.setWindowIcon(QIcon(str(assets_dir() / "icons" / "studio.svg")))
     settings = AppSettings.load()
     window = MainWindow()
     window.show()

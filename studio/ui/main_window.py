@@ -52,7 +52,7 @@ def _placeholder_icon(text: str) -> QIcon:
 
 
 def _duration_text(seconds: float | None) -> str:
-    s = int(round(seconds or 0))
+    s = round(seconds or 0)
     return f"{s // 60}:{s % 60:02d}"
 
 
@@ -168,7 +168,9 @@ class MainWindow(QMainWindow):
             item = QListWidgetItem(self._media_caption(m))
             item.setData(Qt.ItemDataRole.UserRole, m.id)
             item.setIcon(_placeholder_icon("…"))
-            item.setToolTip(f"{m.name}\n{m.width}×{m.height}" + (f", {m.duration:.1f} s" if m.duration else ""))
+            item.setToolTip(
+                f"{m.name}\n{m.width}×{m.height}" + (f", {m.duration:.1f} s" if m.duration else "")
+            )
             self.media_list.addItem(item)
             path = ws.media_path(m)
             if not path.exists():
@@ -257,7 +259,7 @@ class MainWindow(QMainWindow):
             return
         self.set_workspace(ws)
 
-    def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802 - Qt override
+    def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         self.bridge.cancel_all()
         self.bridge.wait(5000)
         if self.workspace is not None:

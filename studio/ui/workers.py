@@ -32,7 +32,9 @@ class JobSignals(QObject):
 class Job(QRunnable):
     """One submitted job: its signals, its cancel token, and the function it runs."""
 
-    def __init__(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], label: str) -> None:
+    def __init__(
+        self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], label: str
+    ) -> None:
         super().__init__()
         self.setAutoDelete(False)  # the bridge keeps a reference until `finished`
         self.fn, self.args, self.kwargs, self.label = fn, args, kwargs, label
@@ -75,7 +77,9 @@ class WorkerBridge(QObject):
 
     jobs_changed = Signal()
 
-    def __init__(self, parent: QObject | None = None, *, immediate: bool = False, max_threads: int = 2) -> None:
+    def __init__(
+        self, parent: QObject | None = None, *, immediate: bool = False, max_threads: int = 2
+    ) -> None:
         super().__init__(parent)
         self.immediate = immediate
         self.pool = QThreadPool(self)

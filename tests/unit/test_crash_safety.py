@@ -19,8 +19,9 @@ SAVER = textwrap.dedent(
     ws = Workspace.open(sys.argv[1])
     # A big project makes each save take long enough to be killed in the middle of one.
     ws.project.media = [
-        Media(id=f"med_{i}", path=f"media/{i}.jpg", content_hash="sha256:" + "ab" * 32, kind=MediaKind.IMAGE,
-              width=1080, height=1350, tags=[Tag(id=f"tag_{i}_{j}", product_id="p", x=0.5, y=0.5) for j in range(5)])
+        Media(id=f"med_{i}", path=f"media/{i}.jpg", content_hash="sha256:" + "ab" * 32,
+              kind=MediaKind.IMAGE, width=1080, height=1350,
+              tags=[Tag(id=f"tag_{i}_{j}", product_id="p", x=0.5, y=0.5) for j in range(5)])
         for i in range(400)
     ]
     n = int(ws.project.name)

@@ -10,7 +10,12 @@ from studio.core.model import Keyframe, Media, MediaKind, Post, Project, Tag
 def sample_project() -> Project:
     tag = Tag(id="tag_1", product_id="linen-shirt", x=0.25, y=0.75, box=(0.1, 0.2, 0.4, 0.9))
     vtag = Tag(
-        id="tag_2", product_id="mug", x=0.5, y=0.5, start=1.0, end=3.5,
+        id="tag_2",
+        product_id="mug",
+        x=0.5,
+        y=0.5,
+        start=1.0,
+        end=3.5,
         keyframes=[Keyframe(1.0, 0.5, 0.5), Keyframe(3.5, 0.6, 0.4)],
     )
     return Project(
@@ -18,10 +23,29 @@ def sample_project() -> Project:
         currency="EUR",
         locale="fr_FR",
         media=[
-            Media(id="med_1", path="media/a.jpg", name="a.jpg", content_hash="sha256:ab", kind=MediaKind.IMAGE,
-                  width=1200, height=1600, tags=[tag]),
-            Media(id="med_2", path="/abs/clip.mp4", name="clip.mp4", content_hash="sha256:cd", kind=MediaKind.VIDEO,
-                  width=720, height=1280, duration=5.0, fps=30.0, has_audio=True, tags=[vtag]),
+            Media(
+                id="med_1",
+                path="media/a.jpg",
+                name="a.jpg",
+                content_hash="sha256:ab",
+                kind=MediaKind.IMAGE,
+                width=1200,
+                height=1600,
+                tags=[tag],
+            ),
+            Media(
+                id="med_2",
+                path="/abs/clip.mp4",
+                name="clip.mp4",
+                content_hash="sha256:cd",
+                kind=MediaKind.VIDEO,
+                width=720,
+                height=1280,
+                duration=5.0,
+                fps=30.0,
+                has_audio=True,
+                tags=[vtag],
+            ),
         ],
         posts=[Post(id="post_1", media_ids=["med_1"], caption="Summer ☀")],
     )
@@ -75,7 +99,9 @@ def test_newer_schema_is_refused(tmp_path):
         project_file.load(path)
 
 
-@pytest.mark.parametrize("content", ["{not json", "[]", '{"name": "no schema"}', '{"schema": 1, "media": [{}]}'])
+@pytest.mark.parametrize(
+    "content", ["{not json", "[]", '{"name": "no schema"}', '{"schema": 1, "media": [{}]}']
+)
 def test_damaged_files_give_clear_errors(tmp_path, content):
     path = tmp_path / "project.json"
     path.write_text(content)

@@ -17,7 +17,9 @@ def test_create_layout_and_settings(tmp_path):
     with Workspace.create(root, currency="eur", locale="fr-FR", store_url="shop.example.com/") as ws:
         assert ws.project.currency == "EUR" and ws.project.locale == "fr_FR"
         assert ws.project.store_url == "https://shop.example.com"
-    assert (root / "project.json").exists() and (root / "catalog.sqlite").exists() and (root / "cache").is_dir()
+    assert (
+        (root / "project.json").exists() and (root / "catalog.sqlite").exists() and (root / "cache").is_dir()
+    )
     assert json.loads((root / "project.json").read_text())["schema"] == 1
 
 
@@ -63,7 +65,9 @@ HOLDER = textwrap.dedent(
 
 def test_other_process_lock_and_stale_lock_after_kill(tmp_path):
     Workspace.create(tmp_path / "ws").close()
-    child = subprocess.Popen([sys.executable, "-c", HOLDER, str(tmp_path / "ws")], stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(tmp_path / "ws")], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert child.stdout.readline().strip() == "locked"
         with pytest.raises(WorkspaceLockedError, match=f"process {child.pid}"):

@@ -35,7 +35,7 @@ lint: $(DEV_STAMP)
 # Unit tests run with Qt made unimportable (the layers below studio.ui must not need it);
 # GUI and end-to-end tests run in a second pass with pytest-qt on the offscreen platform.
 test: lint
-	STUDIO_QT_FREE=1 $(BIN)/python -m pytest -q -p no:pytestqt tests/unit
+	STUDIO_QT_FREE=1 $(BIN)/python -m pytest -q -p no:pytest-qt tests/unit
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q tests --ignore=tests/unit
 
 bench: $(DEV_STAMP)

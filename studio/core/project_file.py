@@ -81,7 +81,7 @@ def _tag_to_dict(tag: Tag) -> dict[str, Any]:
     return out
 
 
-def _media_to_dict(m: Media) -> dict[str, Any]:
+def media_to_dict(m: Media) -> dict[str, Any]:
     return {
         "id": m.id,
         "path": m.path,
@@ -116,7 +116,7 @@ def project_to_dict(project: Project) -> dict[str, Any]:
                 "foreground": project.label_style.foreground,
                 "font_family": project.label_style.font_family,
             },
-            "media": [_media_to_dict(m) for m in project.media],
+            "media": [media_to_dict(m) for m in project.media],
             "posts": [
                 {
                     "id": p.id,

@@ -7,6 +7,7 @@ saves, and it hands out the catalog store and the cache folder.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
@@ -30,11 +31,22 @@ def normalize_store_url(url: str) -> str:
     url = (url or "").strip().rstrip("/")
     if not url:
         return ""
+    hint = "use e.g. https://shop.example.com"
     if "://" not in url:
+        # `javascript:alert(1)` or `mailto:x@y` have a scheme but no `//`: refuse them rather than
+        # turning them into the nonsense host `https://javascript:alert(1)`.
+        if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:(?!\d+(/|$))", url):
+            raise UsageError(f"'{url}' is not a web address", hint=hint)
         url = "https://" + url
     parsed = urlparse(url)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise UsageError(f"'{url}' is not a web address", hint="use e.g. https://shop.example.com")
+    if parsed.scheme.lower() not in ("http", "https") or not parsed.hostname:
+        raise UsageError(f"'{url}' is not a web address", hint=hint)
+    if any(ch.isspace() for ch in url) or not re.fullmatch(r"[A-Za-z0-9.-]+", parsed.hostname):
+        raise UsageError(f"'{url}' is not a web address", hint=hint)
+    try:
+        parsed.port  # noqa: B018 - raises on a non-numeric port
+    except ValueError:
+        raise UsageError(f"'{url}' is not a web address", hint=hint) from None
     return url
 
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from studio.jobs.add_media import add_media
-from studio.jobs.import_catalog import import_catalog
 
 from studio.core.workspace import Workspace
+from studio.jobs.add_media import add_media
+from studio.jobs.import_catalog import import_catalog
 from studio.ui.main_window import MainWindow
 from studio.ui.workers import WorkerBridge
 
@@ -42,6 +42,7 @@ def window(qtbot, sample_workspace: Path):
     bridge = WorkerBridge(immediate=False)
     win = MainWindow(bridge)
     qtbot.addWidget(win)
+    win.show()
     win.set_workspace(Workspace.open(sample_workspace))
     yield win
     assert bridge.wait(10000), "a worker was still running at the end of the test"

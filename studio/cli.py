@@ -106,6 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
     ma.add_argument("paths", nargs="+")
     ma.add_argument("--workspace", "-w", required=True)
     ma.add_argument("--json", action="store_true")
+    mr = ms.add_parser("relink", help="find moved/renamed media under a folder by content hash")
+    mr.add_argument("folder")
+    mr.add_argument("--workspace", "-w", required=True)
+    mr.add_argument("--json", action="store_true")
 
     tag = sub.add_parser("tag", help="place and list product tags")
     ts = tag.add_subparsers(dest="tag_command", parser_class=_Parser, required=True)
@@ -257,6 +261,37 @@ def cmd_media_add(a: argparse.Namespace) -> int:
     return EXIT_OK if report.added or report.duplicates else EXIT_NOTHING
 
 
+def cmd_media_relink(a: argparse.Namespace) -> int:
+    from studio.jobs.add_media import missing_media, relink_missing
+
+    if not Path(a.folder).is_dir():
+        raise UsageError(f"{a.folder}: no such folder", where=Where(file=a.folder))
+    with Workspace.open(a.workspace) as ws:
+        if not missing_media(ws.project, ws.root):
+            report = None
+        else:
+            report = relink_missing(
+                ws.project,
+                ws.root,
+                a.folder,
+                progress=no_progress if a.json else _progress_bar(sys.stderr, "Searching"),
+            )
+            if report.relinked:
+                ws.save()
+    doc = report.to_dict() if report else {"relinked": [], "still_missing": [], "problems": []}
+    if a.json:
+        _print_json(doc)
+    elif report is None:
+        print("No media are missing.")
+    else:
+        print(f"Relinked {len(report.relinked)} file(s).")
+        for item in doc["relinked"]:
+            print(f"  {item['old_path']} → {item['new_path']}")
+        for item in doc["still_missing"]:
+            print(f"  still missing: {item['path']} (not found under {a.folder})")
+    return EXIT_NOTHING if doc["still_missing"] and not doc["relinked"] else EXIT_OK
+
+
 def cmd_tag_add(a: argparse.Namespace) -> int:
     from studio.jobs.tags import TagRow, add_tag
 
@@ -360,6 +395,7 @@ COMMANDS: dict[tuple[str, str | None], Callable[[argparse.Namespace], int]] = {
     ("catalog", "import"): cmd_catalog_import,
     ("catalog", "search"): cmd_catalog_search,
     ("media", "add"): cmd_media_add,
+    ("media", "relink"): cmd_media_relink,
     ("tag", "add"): cmd_tag_add,
     ("tag", "list"): cmd_tag_list,
     ("info", None): cmd_info,

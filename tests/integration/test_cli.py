@@ -191,3 +191,30 @@ def test_gui_without_display_explains_in_one_line(tmp_path: Path):
     assert out.returncode == 2
     lines = [ln for ln in out.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and "no display" in lines[0] and "studio --help" in lines[0]
+
+
+def test_missing_media_is_reported_and_relinked_by_hash(workspace: Path, tmp_path: Path):
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    Image.new("RGB", (320, 200), "olive").save(shots / "look.jpg")
+    assert run("media", "add", str(shots), "-w", str(workspace)).returncode == 0
+
+    moved = tmp_path / "archive" / "2026"
+    moved.mkdir(parents=True)
+    (shots / "look.jpg").rename(moved / "renamed-look.jpg")
+    info = json.loads(run("info", "-w", str(workspace), "--json").stdout)
+    assert [Path(p).name for p in info["media"]["missing"]] == ["look.jpg"]
+
+    out = run("media", "relink", str(tmp_path / "archive"), "-w", str(workspace), "--json")
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert [Path(r["new_path"]).name for r in doc["relinked"]] == ["renamed-look.jpg"]
+    assert doc["still_missing"] == []
+    info = json.loads(run("info", "-w", str(workspace), "--json").stdout)
+    assert info["media"]["missing"] == []
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (moved / "renamed-look.jpg").unlink()
+    out = run("media", "relink", str(empty), "-w", str(workspace))
+    assert out.returncode == 1 and "still missing" in out.stdout

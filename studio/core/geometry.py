@@ -71,3 +71,12 @@ def remap(x: float, y: float, crop: Crop) -> tuple[float, float] | None:
     if nx < -eps or ny < -eps or nx > 1 + eps or ny > 1 + eps:
         return None
     return clamp01(nx), clamp01(ny)
+
+
+def translate_box_inside(box: Box, dx: float, dy: float) -> Box:
+    """Move a box by (dx, dy) but stop at the image edges, keeping its size (a drag past the edge
+    slides the box along it instead of squashing it)."""
+    x0, y0, x1, y1 = normalize_box(box)
+    dx = max(-x0, min(dx, 1.0 - x1))
+    dy = max(-y0, min(dy, 1.0 - y1))
+    return (x0 + dx, y0 + dy, x1 + dx, y1 + dy)

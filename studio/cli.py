@@ -128,6 +128,19 @@ def build_parser() -> argparse.ArgumentParser:
     tl.add_argument("--workspace", "-w", required=True)
     tl.add_argument("--json", action="store_true")
 
+    pr = sub.add_parser("presets", help="list the export presets (platform sizes)")
+    pr.add_argument("--workspace", "-w", help="include this workspace's own presets")
+    pr.add_argument("--json", action="store_true")
+
+    ex = sub.add_parser("export", help="render tagged media for every platform size")
+    ex.add_argument("--workspace", "-w", required=True)
+    ex.add_argument("--preset", required=True, help="NAME[,NAME...] (see `studio presets`)")
+    ex.add_argument("--out", required=True, help="output folder (DIR/<preset>/<media>.<kind>.<ext>)")
+    ex.add_argument("--kind", default="clean,labeled", help="clean,labeled,html,video,dataset,kit")
+    ex.add_argument("--only", help="tagged | untagged | post:ID (default: all media)")
+    ex.add_argument("--workers", type=int, help="parallel processes (default: number of cores)")
+    ex.add_argument("--json", action="store_true")
+
     inf = sub.add_parser("info", help="summary of a workspace")
     inf.add_argument("--workspace", "-w", required=True)
     inf.add_argument("--json", action="store_true")
@@ -365,6 +378,81 @@ def cmd_info(a: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_presets(a: argparse.Namespace) -> int:
+    from studio.render.presets import all_presets
+
+    if a.workspace:
+        with Workspace.open(a.workspace, write=False) as ws:
+            table = all_presets(ws.project)
+    else:
+        table = all_presets(None)
+    docs = [p.to_dict() for p in table.values()]
+    if a.json:
+        _print_json(docs)
+    else:
+        for d in docs:
+            limit = f"≤ {d['max_bytes'] / 1e6:g} MB" if d["max_bytes"] else "no size limit"
+            origin = "" if d["builtin"] else "  (workspace)"
+            print(
+                f"{d['name']:<22} {d['width']:>4}×{d['height']:<4} {d['aspect']:>6}  {d['fit']:<9} "
+                f"{d['format']} q{d['quality']} {limit}  {d['title']}{origin}"
+            )
+    return EXIT_OK
+
+
+def cmd_export(a: argparse.Namespace) -> int:
+    from studio.jobs.export_batch import export_batch, parse_kinds
+    from studio.render.presets import get_presets
+
+    if a.workers is not None and a.workers < 1:
+        raise UsageError("--workers must be at least 1", where=Where(field="--workers"))
+    kinds = parse_kinds(a.kind)
+    with Workspace.open(a.workspace, write=False) as ws:
+        presets = get_presets(a.preset, ws.project)
+        manifest = export_batch(
+            ws.root,
+            ws.project,
+            ws.catalog_path,
+            presets,
+            kinds,
+            Path(a.out),
+            only=a.only,
+            workers=a.workers,
+            progress=no_progress if a.json else _progress_bar(sys.stderr, "Exporting"),
+        )
+    summary = manifest.summary()
+    problems = [
+        {"media_id": i.media_id, "source": i.source, **p} for i in manifest.items for p in i.problems
+    ] + manifest.problems
+    outside = [{"media_id": i.media_id, **o} for i in manifest.items for o in i.outside]
+    if a.json:
+        _print_json(
+            {
+                "out": str(Path(a.out).resolve()),
+                "manifest": str((Path(a.out) / "manifest.json").resolve()),
+                "presets": manifest.presets,
+                "kinds": manifest.kinds,
+                "summary": summary,
+                "tags_outside_crop": outside,
+                "problems": problems,
+            }
+        )
+    else:
+        print(
+            f"Exported {summary['exported']} item(s), {summary['unchanged']} unchanged, "
+            f"{summary['partial'] + summary['failed']} with problems; {summary['outputs_written']} file(s) "
+            f"written to {a.out}."
+        )
+        for o in outside[:50]:
+            print(f"  outside the {o['preset']} crop: {o['title']} ({o['media_id']}) — move the crop focus")
+        for pr in problems[:50]:
+            print(f"  problem: {pr['message']}")
+        if len(problems) > 50:
+            print(f"  … {len(problems) - 50} more (see manifest.json)")
+    usable = summary["exported"] + summary["unchanged"] + summary["partial"]
+    return EXIT_OK if usable else EXIT_NOTHING
+
+
 def display_problem() -> str | None:
     """Why a window cannot be shown here, or None. Checked before Qt loads, because Qt's own
     answer to a missing display is an abort with a core dump."""
@@ -399,6 +487,8 @@ COMMANDS: dict[tuple[str, str | None], Callable[[argparse.Namespace], int]] = {
     ("tag", "add"): cmd_tag_add,
     ("tag", "list"): cmd_tag_list,
     ("info", None): cmd_info,
+    ("presets", None): cmd_presets,
+    ("export", None): cmd_export,
 }
 
 

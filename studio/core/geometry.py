@@ -80,3 +80,54 @@ def translate_box_inside(box: Box, dx: float, dy: float) -> Box:
     dx = max(-x0, min(dx, 1.0 - x1))
     dy = max(-y0, min(dy, 1.0 - y1))
     return (x0 + dx, y0 + dy, x1 + dx, y1 + dy)
+
+
+# --- export: letterbox frames and remapping through crop + frame ---------------------------------
+
+FULL: Box = (0.0, 0.0, 1.0, 1.0)
+
+
+def letterbox(src_w: int, src_h: int, dst_w: int, dst_h: int) -> Box:
+    """Where the whole source lands in a target frame (normalized target coords), centred, aspect
+    kept: the bars are the rest. Nothing of the photo is lost, unlike `fit_crop`."""
+    if min(src_w, src_h, dst_w, dst_h) <= 0:
+        raise ValueError("sizes must be positive")
+    src_ratio, dst_ratio = src_w / src_h, dst_w / dst_h
+    if src_ratio > dst_ratio:  # wider: full width, bars top and bottom
+        w, h = 1.0, dst_ratio / src_ratio
+    else:
+        w, h = src_ratio / dst_ratio, 1.0
+    x0, y0 = (1.0 - w) / 2, (1.0 - h) / 2
+    return (x0, y0, x0 + w, y0 + h)
+
+
+def into_frame(x: float, y: float, frame: Box) -> tuple[float, float]:
+    """A point normalized to the crop's own space, placed into `frame` of the output."""
+    return frame[0] + x * (frame[2] - frame[0]), frame[1] + y * (frame[3] - frame[1])
+
+
+def remap_point(x: float, y: float, crop: Crop, frame: Box = FULL) -> tuple[float, float] | None:
+    """Source point -> output point through a crop then a frame (letterbox); None if cropped away."""
+    inside = remap(x, y, crop)
+    return None if inside is None else into_frame(*inside, frame)
+
+
+def remap_box(box: Box, crop: Crop, frame: Box = FULL) -> Box | None:
+    """Source box -> output box, clipped to the crop; None when no part of it is visible."""
+    x0, y0, x1, y1 = normalize_box(box)
+    ix0, iy0 = max(x0, crop.x0), max(y0, crop.y0)
+    ix1, iy1 = min(x1, crop.x1), min(y1, crop.y1)
+    if ix1 <= ix0 or iy1 <= iy0:
+        return None
+    w, h = crop.x1 - crop.x0, crop.y1 - crop.y0
+    a = into_frame(clamp01((ix0 - crop.x0) / w), clamp01((iy0 - crop.y0) / h), frame)
+    b = into_frame(clamp01((ix1 - crop.x0) / w), clamp01((iy1 - crop.y0) / h), frame)
+    return (a[0], a[1], b[0], b[1])
+
+
+def bounds_center(points: list[tuple[float, float]]) -> tuple[float, float]:
+    """Centre of the bounding box of points (the default crop focus); image centre when empty."""
+    if not points:
+        return (0.5, 0.5)
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    return clamp01((min(xs) + max(xs)) / 2), clamp01((min(ys) + max(ys)) / 2)

@@ -10,6 +10,7 @@ Document's signals and re-read it.
 from __future__ import annotations
 
 import copy
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
@@ -30,7 +31,21 @@ def clamped(tag: Tag) -> Tag:
     return replace(tag, x=x, y=y, box=box, keyframes=keyframes)
 
 
-class TagsCommand(QUndoCommand):
+class _DocumentCommand(QUndoCommand):
+    """Holds its Document weakly: the document owns the undo stack that owns the command, and a
+    strong back-reference would make a cycle the garbage collector may break on a worker thread."""
+
+    _doc: weakref.ref[Document]
+
+    @property
+    def doc(self) -> Document:
+        doc = self._doc()
+        if doc is None:  # pragma: no cover - the stack dies with its document
+            raise RuntimeError("the document of this undo command is gone")
+        return doc
+
+
+class TagsCommand(_DocumentCommand):
     """Replace one media's tag list: `before` on undo, `after` on redo."""
 
     def __init__(
@@ -46,7 +61,7 @@ class TagsCommand(QUndoCommand):
         parent: QUndoCommand | None = None,
     ) -> None:
         super().__init__(text, parent)
-        self.doc = doc
+        self._doc = weakref.ref(doc)
         self.media_id = media_id
         self.before = [copy.deepcopy(t) for t in before]
         self.after = [clamped(t) for t in after]
@@ -73,10 +88,10 @@ class TagsCommand(QUndoCommand):
         self.doc.set_tags(self.media_id, self.before)
 
 
-class PostsCommand(QUndoCommand):
+class PostsCommand(_DocumentCommand):
     def __init__(self, doc: Document, before: Sequence[Post], after: Sequence[Post], text: str) -> None:
         super().__init__(text)
-        self.doc = doc
+        self._doc = weakref.ref(doc)
         self.before = [copy.deepcopy(p) for p in before]
         self.after = [copy.deepcopy(p) for p in after]
 
@@ -87,10 +102,10 @@ class PostsCommand(QUndoCommand):
         self.doc.set_posts(self.before)
 
 
-class LabelStyleCommand(QUndoCommand):
+class LabelStyleCommand(_DocumentCommand):
     def __init__(self, doc: Document, after: LabelStyle, text: str = "Change label style") -> None:
         super().__init__(text)
-        self.doc = doc
+        self._doc = weakref.ref(doc)
         self.before = copy.deepcopy(doc.label_style)
         self.after = copy.deepcopy(after)
 

@@ -8,6 +8,7 @@ user's gesture does to the project, not how the canvas happens to store it.
 from __future__ import annotations
 
 import gc
+import itertools
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
-from PySide6.QtGui import QWheelEvent
+from PySide6.QtGui import QImage, QWheelEvent
 from PySide6.QtWidgets import QApplication
 
 from studio.core.model import Keyframe, Media, MediaKind, Tag
@@ -675,3 +676,29 @@ def test_canvas_keys_win_over_window_shortcuts_but_space_plays_videos(qtbot, bri
     canvas.setFocus()
     qtbot.keyClick(canvas, Qt.Key.Key_Space)
     assert fired == ["Space"]  # a video: the window's Play/Pause gets it
+
+
+def test_zoomed_in_big_photo_is_drawn_from_the_full_decode_not_the_preview(qtbot, bridge, doc, workspace):
+    """At 100 % the block edges of big.jpg are sharp (full decode); from the 512 px preview they blur."""
+    canvas = TagCanvas(bridge)
+    qtbot.addWidget(canvas)
+    canvas.resize(640, 480)
+    canvas.show()
+    canvas.set_document(doc)
+    canvas._loader.preview_max_side = 512
+    canvas.show_media(media_named(workspace, "big.jpg").id)
+    canvas.actual_size()
+    canvas.centerOn(400, 15)
+
+    def sharpest_step() -> int:
+        canvas.viewport().repaint()
+        img = canvas.viewport().grab().toImage()
+        y = canvas.mapFromScene(QPointF(400, 15)).y()
+        row = [img.pixelColor(x, y).lightness() for x in range(img.width())]
+        return max(abs(a - b) for a, b in itertools.pairwise(row))
+
+    assert canvas._image.has_full()
+    sharp = sharpest_step()
+    canvas._image.set_full(QImage())  # as if the full decode had not arrived yet: preview only
+    blurred = sharpest_step()
+    assert sharp > 60 and blurred < sharp * 0.6, (sharp, blurred)

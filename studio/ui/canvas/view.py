@@ -52,7 +52,6 @@ from PySide6.QtGui import (
     QWheelEvent,
 )
 from PySide6.QtWidgets import (
-    QGraphicsPixmapItem,
     QGraphicsRectItem,
     QGraphicsScene,
     QGraphicsView,
@@ -82,6 +81,7 @@ from studio.ui import commands
 from studio.ui.canvas.image_loader import ImageLoader
 from studio.ui.canvas.items import BOX_MARKER_RADIUS, HANDLE_SIZE, MARKER_RADIUS, TagItem
 from studio.ui.canvas.label_pixmaps import LabelPixmaps
+from studio.ui.canvas.picture import PictureItem
 from studio.ui.document import Document
 from studio.ui.workers import WorkerBridge
 
@@ -182,8 +182,7 @@ class TagCanvas(QGraphicsView):
         self._placeholder.setPen(QPen(Qt.PenStyle.NoPen))
         self._placeholder.setZValue(-2)
         self._scene.addItem(self._placeholder)
-        self._image = QGraphicsPixmapItem()
-        self._image.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
+        self._image = PictureItem()
         self._image.setZValue(-1)
         self._image.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self._scene.addItem(self._image)
@@ -252,7 +251,7 @@ class TagCanvas(QGraphicsView):
         if media_id is not None and self._doc is not None:
             media = self._doc.project.media_by_id(media_id)
         self._media_id = media.id if media is not None else None
-        self._image.setPixmap(QPixmap())
+        self._image.clear()
         self._frame_shown = False
         self._image_ready_sent = False
         self._message = ""
@@ -264,6 +263,7 @@ class TagCanvas(QGraphicsView):
             self.viewport().update()
             return
         self._size = (float(max(1, media.width)), float(max(1, media.height)))
+        self._image.set_size(*self._size)
         self._is_video = media.kind is MediaKind.VIDEO
         self._fps = media.fps
         self._time = 0.0
@@ -374,7 +374,7 @@ class TagCanvas(QGraphicsView):
     def picture_scene_rect(self) -> QRectF:
         """Where the shown picture (preview, full decode or frame) lies in the scene: always the
         original image's pixels, whatever resolution is loaded. Empty before the first picture."""
-        if self._image.pixmap().isNull():
+        if self._image.is_empty():
             return QRectF()
         return self._image.sceneBoundingRect()
 
@@ -513,7 +513,7 @@ class TagCanvas(QGraphicsView):
 
     def _on_full(self, media_id: str, image: QImage) -> None:
         if media_id == self._media_id and not self._frame_shown:
-            self._show_picture(QPixmap.fromImage(image))
+            self._image.set_full(image)  # drawn from the QImage where exposed: no 96 MB pixmap copy
 
     def _on_failed(self, media_id: str, message: str) -> None:
         if media_id != self._media_id:
@@ -524,10 +524,7 @@ class TagCanvas(QGraphicsView):
 
     def _show_picture(self, pixmap: QPixmap) -> None:
         """Swap the picture; the item is scaled so it covers exactly the original image's pixels."""
-        w, h = self._size
-        self._image.setPixmap(pixmap)
-        if pixmap.width() and pixmap.height():
-            self._image.setTransform(QTransform.fromScale(w / pixmap.width(), h / pixmap.height()))
+        self._image.set_preview(pixmap)
         self._placeholder.setVisible(False)
         self.viewport().update()
 
@@ -580,11 +577,7 @@ class TagCanvas(QGraphicsView):
         h.setValue(h.value() + round(moved.x()))
         v.setValue(v.value() + round(moved.y()))
         self._fitted = fitted
-        self._image.setTransformationMode(
-            Qt.TransformationMode.FastTransformation
-            if z >= CRISP_ZOOM
-            else Qt.TransformationMode.SmoothTransformation
-        )
+        self._image.set_smooth(z < CRISP_ZOOM)
         if relayout:
             self._relayout_timer.stop()
             self._relayout_labels()

@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 RUN_STAMP  := $(VENV)/.stamp-run
 DEV_STAMP  := $(VENV)/.stamp-dev
 
-.PHONY: run test lint bench package clean
+.PHONY: run test lint bench package clean screenshots
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \
@@ -44,3 +44,7 @@ bench: $(DEV_STAMP)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .mypy_cache .hypothesis
+
+# Renders the main views on the demo workspace to docs/screenshots/*.png (offscreen; the README shows them).
+screenshots: $(RUN_STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python docs/make_screenshots.py

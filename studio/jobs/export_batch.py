@@ -458,12 +458,19 @@ def export_batch(
     workers: int | None = None,
     progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
+    on_item: Callable[[ItemRecord], None] | None = None,
 ) -> Manifest:
     """Export and return the manifest (also written to `out_dir/manifest.json`).
 
     `workers`: processes (default: CPU count); 1 runs in this process (no start-up cost, and
     deterministic for tests). Raises `Cancelled` after writing the manifest if cancelled;
     `UsageError` for bad options; never for a per-item problem (those are in the manifest).
+
+    `on_item`: per-item status for a GUI list (the `progress` counts alone cannot say *which*
+    item failed). Called in the calling thread with a *copy* of an item's record (so the
+    receiver may keep it while the export goes on): status "exporting" when its work starts
+    (with worker processes: when the pool should pick it up, in submission order), then once
+    with its final status (exported, partial, failed, unchanged, skipped, cancelled).
     """
     root = Path(ws_root)
     out = Path(out_dir)
@@ -553,6 +560,20 @@ def export_batch(
         records[media.id] = record
     manifest.items = [records[m.id] for m in selected]
 
+    def notify(rec: ItemRecord, status: str | None = None) -> None:
+        if on_item is not None:
+            on_item(_snapshot(rec, status))
+
+    for rec in manifest.items:
+        if rec.status != "pending":  # unchanged or skipped: final already
+            notify(rec)
+    queue = iter(jobs)  # items not announced as started yet, in the order they are taken up
+
+    def start_next() -> None:
+        job = next(queue, None)
+        if job is not None:
+            notify(records[job.media.id], "exporting")
+
     total = len(selected)
     done = total - len(jobs)
     progress(done, total, f"{done} unchanged" if done else "Exporting")
@@ -566,6 +587,8 @@ def export_batch(
         rec.outside = rec.outside + result.outside
         rec.problems = result.problems
         rec.status = result.status
+        notify(rec)
+        start_next()  # one finished, the next one is taken up (if cancelled, it is reported so)
         done += 1
         progress(done, total, job.media.name or job.stem)
         if time.monotonic() - last_save > SAVE_INTERVAL:
@@ -577,11 +600,14 @@ def export_batch(
     interrupted = False
     try:
         if workers == 1 or len(jobs) <= 1:
+            start_next()  # later ones are announced as the previous one finishes
             for job in jobs:
                 if is_cancelled():
                     break
                 finish(job, run_item(job, is_cancelled))
         else:
+            for _ in range(min(workers, len(jobs))):
+                start_next()
             interrupted = _run_pool(jobs, min(workers, len(jobs)), finish, is_cancelled)
     except KeyboardInterrupt:
         interrupted = True
@@ -592,6 +618,7 @@ def export_batch(
             for rec in manifest.items:
                 if rec.status == "pending":
                     rec.status = "cancelled"
+                    notify(rec)
             _sweep_temps(out, presets)
             with contextlib.suppress(OSError):
                 manifest.save(out)
@@ -659,6 +686,19 @@ def _run_pool(
                 fut.cancel()
             raise
     return stopped
+
+
+def _snapshot(rec: ItemRecord, status: str | None = None) -> ItemRecord:
+    """A copy for `on_item` listeners: the batch keeps updating its own records."""
+    return ItemRecord(
+        rec.media_id,
+        rec.source,
+        rec.content_hash,
+        status or rec.status,
+        list(rec.outputs),
+        [dict(o) for o in rec.outside],
+        [dict(p) for p in rec.problems],
+    )
 
 
 def _load_previous(out: Path) -> dict[str, ItemRecord]:

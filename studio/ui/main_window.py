@@ -751,8 +751,10 @@ class MainWindow(QMainWindow):
             self.export(dialog.chosen_presets(), dialog.chosen_kinds(), dialog.out_dir(), dialog.only())
 
     def export(self, presets: Sequence[Any], kinds: Sequence[str], out_dir: Path, only: str = "all") -> None:
-        """Run the batch export on a snapshot of the project (unsaved tags included)."""
-        from studio.jobs.export_batch import export_batch
+        """Run the batch export on a snapshot of the project (unsaved tags included), with a
+        non-modal dialog listing each media × size as it goes (and Cancel)."""
+        from studio.jobs.export_batch import export_batch, select_media
+        from studio.ui.export_progress import ExportProgressDialog
 
         doc = self.doc
         if doc is None:
@@ -760,7 +762,16 @@ class MainWindow(QMainWindow):
         if not presets or not kinds:
             self.status_text.setText("Nothing to export: choose at least one size and one output")
             return
-        self.bridge.submit(
+        try:
+            chosen = select_media(doc.project, only)
+        except StudioError as exc:
+            self.show_error(exc)
+            return
+        dialog = ExportProgressDialog(
+            [(m.id, m.name or Path(m.path).name) for m in chosen], [p.name for p in presets], out_dir, self
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        job = self.bridge.submit(
             export_batch,
             doc.workspace.root,
             copy.deepcopy(doc.project),
@@ -771,13 +782,17 @@ class MainWindow(QMainWindow):
             only=only,
             workers=self.export_workers,
             label="exporting",
-            on_progress=self.show_job_progress,
-            on_result=lambda manifest: self._exported(out_dir, manifest),
-            on_error=self.show_error,
-            on_cancelled=lambda: self.status_text.setText("Export cancelled; finished files were kept"),
+            **dialog.wire(
+                on_progress=self.show_job_progress,
+                on_result=lambda manifest: self._exported(out_dir, manifest, problems_box=False),
+                on_error=self.show_error,
+                on_cancelled=lambda: self.status_text.setText("Export cancelled; finished files were kept"),
+            ),
         )
+        dialog.attach(job)
+        dialog.show()
 
-    def _exported(self, out_dir: Path, manifest: Any) -> None:
+    def _exported(self, out_dir: Path, manifest: Any, problems_box: bool = True) -> None:
         self._job_progress = None
         summary = manifest.summary()
         text = (
@@ -787,7 +802,7 @@ class MainWindow(QMainWindow):
         self.status_text.setText(text)
         problems = [str(p.get("message", p)) for item in manifest.items for p in item.problems]
         problems += [str(p.get("message", p)) for p in manifest.problems]
-        if problems:
+        if problems and problems_box:  # the progress dialog lists them already
             self.show_problems("Export", f"{text}. {len(problems)} problem(s):", problems)
 
     # --- edit actions -----------------------------------------------------------------------

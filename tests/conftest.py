@@ -17,6 +17,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 QT_MODULES = ("PySide6", "shiboken6")
 
+# Fake Instagram/Facebook Graph, Pinterest v5 and S3 servers on 127.0.0.1 (tests/fakes/README.md).
+pytest_plugins = ["tests.fakes.conftest_plugin"]
+
 
 class _QtBlocker(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname, path=None, target=None):  # type: ignore[no-untyped-def]

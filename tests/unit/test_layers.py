@@ -7,7 +7,7 @@ import pytest
 
 import studio
 
-QT_FREE_PACKAGES = ["studio.core", "studio.media", "studio.render", "studio.jobs"]
+QT_FREE_PACKAGES = ["studio.core", "studio.media", "studio.render", "studio.publish", "studio.jobs"]
 
 
 def _modules():

@@ -2,9 +2,8 @@
 
 Pure rules over the model, no I/O: the posts panel shows `validate_post` live while the user
 types, the pre-publish checker and the CLI run the same function, so a limit lives in one table
-(`LIMITS`) and changes in one place. Facts come from /work/shared/platforms/publishing.md; each
-limit cites its section there. Anything that document marks (or does not state) as confirmed is
-tagged UNCONFIRMED next to the value.
+(`studio.core.platform_caps.CAPS`, summarised per platform in `LIMITS`) and changes in one place.
+Facts come from /work/shared/platforms/publishing.md; each limit cites its section in that table.
 """
 
 from __future__ import annotations
@@ -14,8 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from studio.core.model import Media, MediaKind, Post, PostState, Project, new_id
-
-PLATFORMS: tuple[str, ...] = ("instagram", "facebook", "pinterest")
+from studio.core.platform_caps import PLATFORMS, caps_for
 
 PLATFORM_TITLES: dict[str, str] = {"instagram": "Instagram", "facebook": "Facebook", "pinterest": "Pinterest"}
 
@@ -54,36 +52,45 @@ class PlatformLimits:
     tags_per_slide: int | None = None
 
 
+def _limits(platform: str, *, with_video: bool, with_tags: bool) -> PlatformLimits:
+    """Summarise the platform's rows of `platform_caps.CAPS` (the one table) for the live rules.
+
+    Sources and UNCONFIRMED marks live next to the values in `studio.core.platform_caps`:
+    Instagram §1.1/§1.6/§1.7 (caption 2200 / 30 # / 20 @, carousel 2–10 mixing photos and videos,
+    Reels 3 s – 15 min, tags 20 per post / 30 per Reel / 20 per carousel, 5 per slide); Facebook
+    §2.2–2.3 (63,206 chars and 10 attached photos UNCONFIRMED; videos in a multi-photo post refused);
+    Pinterest §4.2 (description 800, title 100, carousel 2..5 images). How Instagram counts
+    characters (code points vs UTF-16 units) is UNCONFIRMED: we count code points.
+    """
+    single, video, carousel = (
+        caps_for(platform, "single_image"),
+        caps_for(platform, "single_video"),
+        caps_for(platform, "carousel"),
+    )
+    return PlatformLimits(
+        caption_chars=single.caption_chars,
+        hashtags=single.hashtags,
+        mentions=single.mentions,
+        title_chars=single.title_chars,
+        carousel_min=carousel.items_min,
+        carousel_max=carousel.items_max,
+        carousel_videos="video" in carousel.media_types,
+        video_min_s=video.duration_min_s if with_video else None,
+        video_max_s=video.duration_max_s if with_video else None,
+        tags_per_post=single.tags_per_item if with_tags else None,
+        tags_per_reel=video.tags_per_item if with_tags else None,
+        tags_per_carousel=carousel.tags_total if with_tags else None,
+        tags_per_slide=carousel.tags_per_item if with_tags else None,
+    )
+
+
+# Per platform, what the live posts panel checks before the target form is known. Facebook and
+# Pinterest video durations are left to the pre-publish checker (`studio.publish.checker`), which
+# knows the exact target; product-tag counts only exist where tags are native (Instagram).
 LIMITS: dict[str, PlatformLimits] = {
-    # publishing.md §1.1 (caption: "max 2200 chars, 30 hashtags, 20 @-mentions"; children "2–10"),
-    # §1.7 (Reels duration 3 s – 15 min; carousels mix images and videos), §1.6 (product tags:
-    # feed post 20, Reels 30, carousel 20 total and at most 5 per slide; single feed videos are
-    # published as Reels, §1.1 note). How Instagram counts characters
-    # (code points vs UTF-16 units) is UNCONFIRMED: we count code points.
-    "instagram": PlatformLimits(
-        caption_chars=2200,
-        hashtags=30,
-        mentions=20,
-        carousel_min=2,
-        carousel_max=10,
-        carousel_videos=True,
-        video_min_s=3.0,
-        video_max_s=15 * 60.0,
-        tags_per_post=20,
-        tags_per_reel=30,
-        tags_per_carousel=20,
-        tags_per_slide=5,
-    ),
-    # 63,206 characters is Facebook's well-known post text limit, but publishing.md §2.2–2.3 does
-    # not state it: UNCONFIRMED. Multi-media posts are photos attached with `attached_media`
-    # (§2.2); a video inside a multi-photo post is not documented there: UNCONFIRMED, refused.
-    # The 10-item cap for Facebook multi-photo posts is UNCONFIRMED too (kept equal to Instagram's).
-    "facebook": PlatformLimits(caption_chars=63206, carousel_min=2, carousel_max=10, carousel_videos=False),
-    # publishing.md §4.2 PinCreate: description maxLength 800, title maxLength 100,
-    # multiple_image_urls/base64 carousels hold 2..5 items and images only.
-    "pinterest": PlatformLimits(
-        caption_chars=800, title_chars=100, carousel_min=2, carousel_max=5, carousel_videos=False
-    ),
+    "instagram": _limits("instagram", with_video=True, with_tags=True),
+    "facebook": _limits("facebook", with_video=False, with_tags=False),
+    "pinterest": _limits("pinterest", with_video=False, with_tags=False),
 }
 
 MAX_ITEMS = max(limit.carousel_max for limit in LIMITS.values())  # 10: no platform takes more

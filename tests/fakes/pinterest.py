@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
+import gzip
 import itertools
 import os
 import re
@@ -29,7 +30,7 @@ from .server import FakeServer, HttpError, Request, Response, fetch
 SPEC_PATH = Path(
     os.environ.get(
         "STUDIO_PINTEREST_OPENAPI",
-        Path(__file__).resolve().parents[3] / "shared" / "specs" / "pinterest-openapi-v5.yaml",
+        Path(__file__).resolve().parent / "specs" / "pinterest-openapi-v5.yaml.gz",  # vendored, MIT
     )
 )
 ALL_SCOPES = (
@@ -83,7 +84,8 @@ def _components() -> dict[str, Any] | None:
         return None
     import yaml  # dev dependency; only needed where the spec exists
 
-    with SPEC_PATH.open("rb") as fh:
+    opener = gzip.open if SPEC_PATH.suffix == ".gz" else open
+    with opener(SPEC_PATH, "rb") as fh:
         spec = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     return {"schemas": _convert(spec["components"]["schemas"])}
 

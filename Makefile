@@ -28,7 +28,8 @@ run: $(RUN_STAMP)
 	$(BIN)/studio
 
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check studio tests benchmarks packaging
+	$(BIN)/ruff check studio tests benchmarks packaging docs
+	$(BIN)/ruff format --check studio tests benchmarks packaging docs
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 

@@ -17,7 +17,7 @@ from tests.fakes.s3 import FakeS3, make_jpeg
 
 MP4 = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 1024
 needs_spec = pytest.mark.skipif(
-    not spec_available(), reason="../shared/specs/pinterest-openapi-v5.yaml absent"
+    not spec_available(), reason="tests/fakes/specs/pinterest-openapi-v5.yaml.gz absent"
 )
 
 

@@ -144,6 +144,52 @@ def build_parser() -> argparse.ArgumentParser:
     inf = sub.add_parser("info", help="summary of a workspace")
     inf.add_argument("--workspace", "-w", required=True)
     inf.add_argument("--json", action="store_true")
+
+    pst = sub.add_parser("post", help="create posts to publish")
+    ps = pst.add_subparsers(dest="post_command", parser_class=_Parser, required=True)
+    pc = ps.add_parser(
+        "create", help="a post over MEDIA[,MEDIA...] (ids, paths or file names); prints its id"
+    )
+    pc.add_argument("media")
+    pc.add_argument("--caption", default="")
+    pc.add_argument("--workspace", "-w", required=True)
+    pc.add_argument("--json", action="store_true")
+
+    acc = sub.add_parser("accounts", help="connected Instagram, Facebook and Pinterest accounts")
+    acs = acc.add_subparsers(dest="accounts_command", parser_class=_Parser, required=True)
+    al = acs.add_parser("list", help="list connected accounts")
+    al.add_argument("--json", action="store_true")
+    ac = acs.add_parser("connect", help="sign in through the browser (OAuth, loopback redirect)")
+    ac.add_argument("platform", choices=["instagram", "facebook", "pinterest"])
+    ac.add_argument("--sandbox", action="store_true", help="Pinterest: publish to the API sandbox")
+    ac.add_argument("--json", action="store_true")
+    ad = acs.add_parser("disconnect", help="remove an account and its secrets")
+    ad.add_argument("name")
+    ad.add_argument("--json", action="store_true")
+
+    pub = sub.add_parser("publish", help="check and publish a post (exactly once, through the outbox)")
+    pub.add_argument("post_id")
+    pub.add_argument(
+        "--to", required=True, help="instagram,facebook,pinterest (or a target: instagram.story)"
+    )
+    pub.add_argument("--account", action="append", default=[], help="account NAME (repeat per platform)")
+    pub.add_argument("--at", help="ISO time to publish at (Facebook schedules natively)")
+    pub.add_argument("--dry-run", action="store_true", help="print findings and the exact requests only")
+    pub.add_argument("--workspace", "-w", required=True)
+    pub.add_argument("--json", action="store_true")
+
+    ob = sub.add_parser("outbox", help="the publishing queue and history")
+    obs = ob.add_subparsers(dest="outbox_command", parser_class=_Parser, required=True)
+    for name, text in (
+        ("list", "queued, failed and published jobs"),
+        ("retry", "queue a failed job again"),
+        ("cancel", "cancel a job not yet published"),
+    ):
+        op = obs.add_parser(name, help=text)
+        if name != "list":
+            op.add_argument("id")
+        op.add_argument("--workspace", "-w", required=True)
+        op.add_argument("--json", action="store_true")
     return p
 
 
@@ -453,6 +499,200 @@ def cmd_export(a: argparse.Namespace) -> int:
     return EXIT_OK if usable else EXIT_NOTHING
 
 
+# --- publishing --------------------------------------------------------------------------------------
+
+
+def _registry() -> Any:
+    """The account registry over the OS keyring, or the opt-in encrypted file
+    (`STUDIO_SECRETS_PASSPHRASE`) where no keyring exists."""
+    from studio.publish.accounts import AccountRegistry
+    from studio.publish.secrets import SecretStore
+
+    return AccountRegistry(SecretStore.open(passphrase=os.environ.get("STUDIO_SECRETS_PASSPHRASE") or None))
+
+
+def cmd_post_create(a: argparse.Namespace) -> int:
+    from studio.core.post_rules import new_post
+
+    with Workspace.open(a.workspace) as ws:
+        ids = []
+        for ref in [r.strip() for r in a.media.split(",") if r.strip()]:
+            media = ws.find_media(ref)
+            if media is None:
+                raise UsageError(f"{ref}: no such media in the workspace", where=Where(field="MEDIA"))
+            ids.append(media.id)
+        if not ids:
+            raise UsageError("give at least one media", where=Where(field="MEDIA"))
+        post = new_post(ids, ("instagram", "facebook", "pinterest"))
+        post.caption = a.caption
+        post.platforms["pinterest"]["board_id"] = "Shoppable Studio"  # a name: found or created once
+        ws.project.posts.append(post)
+        ws.save()
+    if a.json:
+        _print_json({"id": post.id, "media_ids": post.media_ids, "caption": post.caption})
+    else:
+        print(post.id)
+    return EXIT_OK
+
+
+def cmd_accounts_list(a: argparse.Namespace) -> int:
+    docs = [acc.to_dict() for acc in _registry().list()]
+    if a.json:
+        _print_json(docs)
+    else:
+        if not docs:
+            print("No accounts connected. Connect one with `studio accounts connect PLATFORM`.")
+        for d in docs:
+            print(
+                f"{d['name']:<30} {d['platform']:<10} {d['remote_id']}"
+                + ("  (sandbox)" if d["sandbox"] else "")
+            )
+    return EXIT_OK
+
+
+def cmd_accounts_connect(a: argparse.Namespace) -> int:
+    import getpass
+
+    from studio.jobs.publish import connect_accounts
+
+    registry = _registry()
+    creds = registry.secrets.app_credentials(a.platform)
+    if creds is None:  # asked once, then kept in the keyring
+        app = "Meta" if a.platform != "pinterest" else "Pinterest"
+        print(f"Your {app} app is needed once (see the README: 'Publishing setup').", file=sys.stderr)
+        client_id = input(f"{app} app id: ").strip()
+        client_secret = getpass.getpass(f"{app} app secret: ").strip()
+        if not client_id or not client_secret:
+            raise UsageError("the app id and secret are both needed")
+        creds = (client_id, client_secret)
+    print("Opening the sign-in page in your browser…", file=sys.stderr)
+    accounts = connect_accounts(
+        a.platform, registry, client_id=creds[0], client_secret=creds[1], sandbox=a.sandbox
+    )
+    docs = [acc.to_dict() for acc in accounts]
+    if a.json:
+        _print_json(docs)
+    else:
+        for d in docs:
+            print(f"Connected {d['name']} ({d['platform']})")
+    return EXIT_OK if docs else EXIT_NOTHING
+
+
+def cmd_accounts_disconnect(a: argparse.Namespace) -> int:
+    removed = _registry().disconnect(a.name)
+    if a.json:
+        _print_json(removed.to_dict())
+    else:
+        print(f"Disconnected {removed.name}; its login was removed from this computer.")
+    return EXIT_OK
+
+
+def cmd_publish(a: argparse.Namespace) -> int:
+    from studio.jobs.publish import (
+        PublishBlocked,
+        default_clients_factory,
+        dry_run,
+        enqueue_post,
+        parse_when,
+        read_quota,
+        resolve_accounts,
+        run_outbox,
+    )
+
+    targets = [t.strip() for t in a.to.split(",") if t.strip()]
+    at = parse_when(a.at) if a.at else None
+    registry = _registry()
+    accounts = resolve_accounts(registry, targets, a.account)
+    factory = default_clients_factory(registry)
+    quota = read_quota(accounts, factory)  # read live, never assumed (publishing.md §1.5)
+    for platform, q in quota.items():
+        if q is not None and not a.json:
+            print(
+                f"{platform} publishing quota: {q.used} of {q.total} used in the last 24 h", file=sys.stderr
+            )
+    if a.dry_run:
+        report = dry_run(a.workspace, a.post_id, targets, accounts, at=at, quota=quota)
+        report["quota"] = {
+            k: (None if v is None else {"used": v.used, "total": v.total}) for k, v in quota.items()
+        }
+        if a.json:
+            _print_json(report)
+        else:
+            _print_findings(report["findings"])
+            for t in report["targets"]:
+                for reason in t["fallback"]:
+                    print(f"  fallback: {reason}")
+                for line in t["lines"]:
+                    print(line)
+        return EXIT_OK if report["ok"] else EXIT_NOTHING
+    warnings: list[Any] = []
+    try:
+        jobs = enqueue_post(
+            a.workspace, a.post_id, targets, accounts=accounts, at=at, quota=quota, warnings=warnings
+        )
+    except PublishBlocked as exc:
+        if a.json:
+            _print_json(exc.to_dict())
+        else:
+            _print_findings([f.to_dict() for f in exc.findings])
+        return EXIT_NOTHING
+    summary = run_outbox(
+        a.workspace,
+        registry=registry,
+        clients_factory=factory,
+        wait_s=300.0,
+        progress=no_progress if a.json else _progress_bar(sys.stderr, "Publishing"),
+    )
+    doc = {"jobs": jobs, "warnings": [w.to_dict() for w in warnings], **summary.to_dict()}
+    if a.json:
+        _print_json(doc)
+    else:
+        _print_findings(doc["warnings"])
+        for job in jobs:
+            if job in summary.permalinks:
+                print(f"Published {job}: {' '.join(summary.permalinks[job]) or '(no permalink)'}")
+            elif job in summary.reconnect:
+                print(f"Waiting {job}: {summary.reconnect[job]}")
+            else:
+                print(f"Queued {job}" + (" (scheduled)" if at else " — see `studio outbox list`"))
+    return EXIT_OK if not summary.failed else EXIT_NOTHING
+
+
+def _print_findings(findings: list[dict[str, Any]]) -> None:
+    for f in findings:
+        media = f" [{f['media_name'] or f['media_id']}]" if f.get("media_id") else ""
+        print(f"{f['severity']:>7} {f['target']}{media}: {f['message']}")
+
+
+def cmd_outbox(a: argparse.Namespace) -> int:
+    from studio.publish.outbox import Outbox, UnknownJob
+
+    with Workspace.open(a.workspace, write=False) as ws, Outbox.open(ws.root) as outbox:
+        if a.outbox_command != "list":
+            try:
+                outbox.state(a.id)
+            except UnknownJob:
+                raise UsageError(f"No job '{a.id}' in the outbox.", hint="see `studio outbox list`") from None
+        if a.outbox_command == "list":
+            docs = [j.to_dict() for j in outbox.jobs()]
+            if a.json:
+                _print_json(docs)
+            else:
+                if not docs:
+                    print("The outbox is empty.")
+                for d in docs:
+                    extra = " ".join(d["permalinks"]) or (d["last_error"] or d["next_step"] or "")
+                    print(f"{d['id']}  {d['state']:<9} {d['target']:<24} {d['post_id']}  {extra}")
+            return EXIT_OK
+        ok = outbox.retry(a.id) if a.outbox_command == "retry" else outbox.cancel(a.id)
+        state = outbox.state(a.id)
+    if a.json:
+        _print_json({"id": a.id, "changed": ok, "state": state})
+    else:
+        print(f"{a.id}: {state}" if ok else f"{a.id}: nothing to do (it is {state})")
+    return EXIT_OK if ok else EXIT_NOTHING
+
+
 def display_problem() -> str | None:
     """Why a window cannot be shown here, or None. Checked before Qt loads, because Qt's own
     answer to a missing display is an abort with a core dump."""
@@ -489,6 +729,14 @@ COMMANDS: dict[tuple[str, str | None], Callable[[argparse.Namespace], int]] = {
     ("info", None): cmd_info,
     ("presets", None): cmd_presets,
     ("export", None): cmd_export,
+    ("post", "create"): cmd_post_create,
+    ("accounts", "list"): cmd_accounts_list,
+    ("accounts", "connect"): cmd_accounts_connect,
+    ("accounts", "disconnect"): cmd_accounts_disconnect,
+    ("publish", None): cmd_publish,
+    ("outbox", "list"): cmd_outbox,
+    ("outbox", "retry"): cmd_outbox,
+    ("outbox", "cancel"): cmd_outbox,
 }
 
 

@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu, QMenuBar, QToolBar
 
-MENUS = ("File", "Edit", "View", "Video", "Post", "Help")
+MENUS = ("File", "Edit", "View", "Video", "Post", "Settings", "Help")
 MENU_TITLES = {m: f"&{m}" for m in MENUS}
 
 
@@ -144,6 +144,24 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "new_post_from_selection",
         ("Ctrl+Shift+P",),
         tip="Group the media selected in the library into a post",
+    ),
+    A(
+        "post.publish",
+        "P&ublish…",
+        "Post",
+        "publish_dialog",
+        ("Ctrl+Shift+U",),
+        separator_before=True,
+        tip="Check the selected post for each platform and publish it (now or at a time)",
+    ),
+    # Settings
+    A(
+        "settings.accounts",
+        "&Accounts…",
+        "Settings",
+        "accounts_dialog",
+        ("Ctrl+,",),
+        tip="Connect Instagram, Facebook Page and Pinterest accounts",
     ),
     # Help
     A("help.shortcuts", "&Keyboard shortcuts", "Help", "show_shortcuts", ("F1", "Ctrl+/")),

@@ -933,6 +933,58 @@ class MainWindow(QMainWindow):
         self.posts_dock.show()
         self.posts_dock.raise_()
 
+    def accounts_dialog(self) -> None:
+        """Settings → Accounts: connecting runs in a worker, so the window stays live meanwhile."""
+        from studio.ui.accounts_dialog import AccountsDialog, open_registry
+
+        registry, problem = open_registry()
+        self.run_dialog(AccountsDialog(registry, self.bridge, unavailable=problem, parent=self))
+
+    def publish_dialog(self) -> None:
+        """Post → Publish… for the post selected in the posts panel."""
+        from studio.ui.accounts_dialog import open_registry
+        from studio.ui.publish_dialog import PublishDialog, default_read_quota
+
+        doc = self.doc
+        if doc is None:
+            return
+        self.posts.commit_caption()  # publish what the editor shows, not the last committed caption
+        post = self.posts.current_post()
+        if post is None:
+            self.posts_dock.show()
+            self.status_text.setText("Select a post in the Posts panel to publish it")
+            return
+        registry, problem = open_registry()
+        if registry is None:
+            if problem is not None:
+                self.show_error(problem)
+            self.accounts_dialog()
+            return
+        dialog = PublishDialog(
+            post, doc, registry, self.bridge, read_quota_fn=default_read_quota, parent=self
+        )
+
+        def edited(after: Any, text: str) -> None:
+            commands.set_posts(doc, [after if p.id == after.id else p for p in doc.project.posts], text)
+
+        def fix(action: dict[str, Any]) -> None:
+            if action.get("action") == "trim_caption" and action.get("field") == "caption":
+                current = self.posts.current_post() or post
+                limit = int(action.get("max_chars") or 0)
+                after = copy.deepcopy(current)
+                after.caption = after.caption[:limit].rstrip()
+                edited(after, "Shorten caption")
+                dialog.set_post(after)
+            else:  # re-render, remove tags, … : the commands for these come with their own issues
+                self.status_text.setText(
+                    f"Fix “{action.get('action')}”: apply it in the editor, then re-check"
+                )
+
+        dialog.postEdited.connect(edited)
+        dialog.fixRequested.connect(fix)
+        dialog.published.connect(lambda ids: self.status_text.setText(f"Queued {len(ids)} publishing job(s)"))
+        self.run_dialog(dialog)
+
     def show_shortcuts(self) -> None:
         self.run_dialog(ShortcutsDialog(self))
 
@@ -986,6 +1038,7 @@ class MainWindow(QMainWindow):
             "file.save",
             "edit.label_style",
             "post.new",
+            "post.publish",
         ):
             a[action_id].setEnabled(has_doc)
         for action_id in (

@@ -166,6 +166,21 @@ def build_parser() -> argparse.ArgumentParser:
     ad = acs.add_parser("disconnect", help="remove an account and its secrets")
     ad.add_argument("name")
     ad.add_argument("--json", action="store_true")
+    mh = acs.add_parser("media-host", help="the S3-compatible bucket that hosts Instagram images")
+    mhs = mh.add_subparsers(dest="media_host_command", parser_class=_Parser, required=True)
+    mset = mhs.add_parser(
+        "set", help="save the bucket settings; the secret key is read from a prompt or STDIN, never argv"
+    )
+    mset.add_argument("--endpoint", default="", help="S3 endpoint URL (leave out for AWS S3 itself)")
+    mset.add_argument("--bucket", required=True)
+    mset.add_argument("--region", default="us-east-1", help="e.g. us-east-1; 'auto' for Cloudflare R2")
+    mset.add_argument("--prefix", default="shoppable-studio/", help="key prefix of the temporary uploads")
+    mset.add_argument("--access-key-id", default=None, help="asked for when not given and none is saved")
+    mset.add_argument("--json", action="store_true")
+    mshow = mhs.add_parser("show", help="the saved settings (never the secret)")
+    mshow.add_argument("--json", action="store_true")
+    mtest = mhs.add_parser("test", help="upload a 1x1 JPEG, fetch it by presigned URL, delete it")
+    mtest.add_argument("--json", action="store_true")
 
     pub = sub.add_parser("publish", help="check and publish a post (exactly once, through the outbox)")
     pub.add_argument("post_id")
@@ -587,6 +602,112 @@ def cmd_accounts_disconnect(a: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _read_secret(prompt: str) -> str:
+    """A secret from the terminal (no echo) or, when STDIN is not a terminal, its first line — so
+    scripts can pipe it in and it never appears in argv, the shell history or `ps`."""
+    import getpass
+
+    if sys.stdin is not None and sys.stdin.isatty():
+        return getpass.getpass(prompt).strip()
+    return (sys.stdin.readline() if sys.stdin is not None else "").strip()
+
+
+def _media_host_doc(settings: Any, store: Any, source: str) -> dict[str, Any]:
+    from studio.publish.media_host import credential_key
+
+    access = store.get(credential_key("default", "access_key_id")) or ""
+    saved = bool(access and store.get(credential_key("default", "secret_access_key")))
+    return {
+        **settings.to_dict(),
+        "source": source,
+        "credentials_saved": saved,
+        # the key id is not the secret, but only its tail is needed to recognise it
+        "access_key_id": f"…{access[-4:]}" if len(access) > 8 else ("…" if access else None),
+    }
+
+
+def cmd_accounts_media_host(a: argparse.Namespace) -> int:
+    """`studio accounts media-host set|show|test`: where Instagram images are hosted while they publish."""
+    from studio.jobs.publish import MediaHostSettings
+    from studio.publish.media_host import S3MediaHost, check_bucket_settings, endpoint_is_private
+
+    store = _registry().secrets
+    if a.media_host_command == "set":
+        prefix = a.prefix if not a.prefix or a.prefix.endswith("/") else a.prefix + "/"
+        settings = MediaHostSettings(
+            bucket=a.bucket.strip(),
+            endpoint_url=a.endpoint.strip().rstrip("/") or None,
+            region=a.region.strip(),
+            prefix=prefix,
+        )
+        problems = check_bucket_settings(settings.endpoint_url, settings.bucket, settings.region, prefix)
+        if problems:
+            raise UsageError("; ".join(problems), where=Where(field="media-host"))
+        access = (a.access_key_id or "").strip()
+        doc = _media_host_doc(settings, store, "file")
+        if access or not doc["credentials_saved"]:
+            if not access:
+                print("Access key id: ", end="", file=sys.stderr, flush=True)
+                access = (sys.stdin.readline() if not sys.stdin.isatty() else input()).strip()
+            secret = _read_secret("Secret access key: ")
+            if not access or not secret:
+                raise UsageError(
+                    "the access key id and the secret access key are both needed "
+                    "(the secret is read from the prompt or the first line of STDIN)",
+                    where=Where(field="media-host"),
+                )
+            S3MediaHost.save_credentials(store, access, secret)
+        path = settings.save()
+        doc = _media_host_doc(settings, store, "file")
+        if a.json:
+            _print_json(doc)
+        else:
+            print(f"Saved the media bucket settings to {path}; the keys are in {store.name}.")
+            print("Check them with `studio accounts media-host test`.")
+        return EXIT_OK
+
+    saved = MediaHostSettings.load_file()
+    current = saved or MediaHostSettings.load()
+    if current is None:
+        raise UsageError(
+            "no media bucket is set up: run `studio accounts media-host set --endpoint URL --bucket NAME`",
+            where=Where(field="media-host"),
+        )
+    settings = current
+    source = "file" if saved is not None else "environment (STUDIO_MEDIA_BUCKET)"
+    if a.media_host_command == "show":
+        doc = _media_host_doc(settings, store, source)
+        if a.json:
+            _print_json(doc)
+        else:
+            for label, key in (
+                ("endpoint", "endpoint_url"),
+                ("bucket", "bucket"),
+                ("region", "region"),
+                ("prefix", "prefix"),
+                ("from", "source"),
+            ):
+                print(f"{label:<12} {doc[key] if doc[key] is not None else '(AWS S3)'}")
+            keys = f"saved (access key {doc['access_key_id']})" if doc["credentials_saved"] else "not saved"
+            print(f"{'keys':<12} {keys}")
+        return EXIT_OK
+
+    host = S3MediaHost.from_secrets(
+        store, settings.endpoint_url, settings.bucket, settings.region, prefix=settings.prefix
+    )
+    result = host.self_test()
+    if a.json:
+        _print_json(result)
+    else:
+        print(f"OK: uploaded, fetched through a presigned URL and deleted a test image in {settings.bucket}.")
+    if endpoint_is_private(settings.endpoint_url):
+        print(
+            f"Warning: {settings.endpoint_url} is a local/private address; Instagram cannot fetch from it.",
+            file=sys.stderr,
+        )
+    return EXIT_OK
+
+
 def cmd_publish(a: argparse.Namespace) -> int:
     from studio.jobs.publish import (
         PublishBlocked,
@@ -733,6 +854,7 @@ COMMANDS: dict[tuple[str, str | None], Callable[[argparse.Namespace], int]] = {
     ("accounts", "list"): cmd_accounts_list,
     ("accounts", "connect"): cmd_accounts_connect,
     ("accounts", "disconnect"): cmd_accounts_disconnect,
+    ("accounts", "media-host"): cmd_accounts_media_host,
     ("publish", None): cmd_publish,
     ("outbox", "list"): cmd_outbox,
     ("outbox", "retry"): cmd_outbox,

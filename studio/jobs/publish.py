@@ -108,6 +108,12 @@ class PlatformClients:
 ClientsFactory = Callable[[Account], PlatformClients]
 
 
+#: How far back a probe looks for a post whose create/publish answer was lost (newest first).
+PROBE_RECENT_LIMIT = 2000
+#: A Page post is looked for among its newest 100 only: Page feeds are busy and the lost answer is recent.
+FB_PROBE_LIMIT = 100
+
+
 @dataclass(frozen=True, slots=True)
 class MediaHostSettings:
     """Where Instagram images are hosted while they publish. Plain settings; the keys are secrets."""
@@ -117,20 +123,58 @@ class MediaHostSettings:
     region: str = "us-east-1"
     prefix: str = "shoppable-studio/"
 
-    @classmethod
-    def load(cls) -> MediaHostSettings | None:
-        """From `<app data>/media_host.json`, else `STUDIO_MEDIA_BUCKET` (+ `AWS_ENDPOINT_URL_S3`)."""
+    @staticmethod
+    def path() -> Path:
+        """`<app data>/media_host.json`: plain settings only; the bucket keys live in the SecretStore."""
         from studio.core.app_settings import data_dir
 
-        path = data_dir() / "media_host.json"
-        if path.exists():
+        return data_dir() / "media_host.json"
+
+    def to_dict(self) -> dict[str, Any]:
+        """What is written to the settings file (never a credential)."""
+        return {
+            "endpoint_url": self.endpoint_url,
+            "bucket": self.bucket,
+            "region": self.region,
+            "prefix": self.prefix,
+        }
+
+    def save(self) -> Path:
+        """Write the settings atomically (a crash mid-write must not leave a half file behind)."""
+        path = self.path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(self.to_dict(), indent=2) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+        return path
+
+    @classmethod
+    def load_file(cls) -> MediaHostSettings | None:
+        """The saved settings only (None when never configured); a damaged file is a clear error."""
+        path = cls.path()
+        if not path.exists():
+            return None
+        try:
             doc = json.loads(path.read_text(encoding="utf-8"))
             return cls(
                 bucket=str(doc["bucket"]),
                 endpoint_url=doc.get("endpoint_url") or None,
                 region=str(doc.get("region") or "us-east-1"),
-                prefix=str(doc.get("prefix") or "shoppable-studio/"),
+                prefix=str(doc.get("prefix") if doc.get("prefix") is not None else "shoppable-studio/"),
             )
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise PublishError(
+                f"The media bucket settings in {path} are damaged ({exc})",
+                platform="s3",
+                hint="Set them again with `studio accounts media-host set`.",
+            ) from None
+
+    @classmethod
+    def load(cls) -> MediaHostSettings | None:
+        """From `<app data>/media_host.json`, else `STUDIO_MEDIA_BUCKET` (+ `AWS_ENDPOINT_URL_S3`)."""
+        saved = cls.load_file()
+        if saved is not None:
+            return saved
         bucket = os.environ.get("STUDIO_MEDIA_BUCKET")
         if not bucket:
             return None
@@ -712,18 +756,10 @@ class StepRunner:
         creation = self._params(step, recorded)["creation_id"]
         if ig.container_status(creation).code != ContainerCode.PUBLISHED:
             return None
-        params: dict[str, Any] = {"fields": "id,caption,timestamp", "limit": 100}
-        for _ in range(20):  # newest first; a post found late may be a few pages down
-            doc = ig.session.get_json(
-                f"{ig.ig_user_id}/media", params=params, token=ig._token, idempotent=True
-            )
-            for row in doc.get("data") or []:
-                if (row.get("caption") or "") == job.plan.caption:
-                    return {"media_id": str(row["id"])}
-            after = ((doc.get("paging") or {}).get("cursors") or {}).get("after")
-            if not after or not (doc.get("paging") or {}).get("next"):
-                break
-            params = {**params, "after": after}
+        # newest first; a post found late may be a few pages down
+        for row in ig.recent_media(limit=PROBE_RECENT_LIMIT):
+            if (row.get("caption") or "") == job.plan.caption:
+                return {"media_id": str(row["id"])}
         raise PublishError(
             "Instagram says the post was published, but it is not among the account's recent media",
             platform="instagram",
@@ -809,14 +845,7 @@ class StepRunner:
             video = recorded.get("fb.reel.start", {}).get("video_id")
             status = fb.video_status(video)
             return {"post_id": video} if status.publishing not in (None, "not_started") else None
-        edge = "scheduled_posts" if job.plan.native_scheduling else "feed"
-        doc = fb.session.get_json(
-            f"{fb.page_id}/{edge}",
-            params={"fields": "id,message,created_time", "limit": 100},
-            token=fb._token,
-            idempotent=True,
-        )
-        for row in doc.get("data") or []:
+        for row in fb.recent_posts(scheduled=bool(job.plan.native_scheduling), limit=FB_PROBE_LIMIT):
             if (row.get("message") or "") == job.plan.caption:
                 return {"post_id": str(row["id"])}
         return None
@@ -906,15 +935,15 @@ class StepRunner:
         board = recorded.get("pin.create", {}).get("board_id") or (
             _post(self.ws.project, job.post_id).platforms.get("pinterest", {}) or {}
         ).get("board_id")
-        if not board:
+        if not board or not str(board).isdigit():  # a board *name* not yet resolved: no pin was made
             return None
         body = step.request.params
         pin = self.clients.pinterest
-        for doc in pin._pages(f"boards/{board}/pins"):
-            if (doc.get("description") or "") == (body.get("description") or "") and (
-                doc.get("link") or ""
+        for found in pin.board_pins(str(board), limit=PROBE_RECENT_LIMIT):
+            if (found.raw.get("description") or "") == (body.get("description") or "") and (
+                found.link or ""
             ) == (body.get("link") or ""):
-                return {"pin_id": str(doc["id"]), "board_id": str(board)}
+                return {"pin_id": found.id, "board_id": str(board)}
         return None
 
     def _pin_upload_start(self, job: Job, step: Step, recorded: Any, record: Any) -> Mapping[str, Any]:

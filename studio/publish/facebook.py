@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from studio.publish.errors import InvalidRequest
 from studio.publish.http import GRAPH_API_VERSION, ApiSession, base_url
-from studio.publish.instagram import rupload
+from studio.publish.instagram import graph_edge, rupload
 from studio.publish.redact import register_secret
 
 PLATFORM = "facebook"
@@ -321,6 +321,17 @@ class FacebookPageClient:
         """The public URL of a post, photo or video (`permalink_url`)."""
         link = self._get(str(post_id), {"fields": "permalink_url"}).get("permalink_url")
         return str(link) if link else None
+
+    def recent_posts(self, *, scheduled: bool = False, limit: int = 100) -> list[dict[str, Any]]:
+        """The Page's newest posts (`/feed`), or its scheduled ones (`/scheduled_posts`), newest first.
+
+        Rows have `id`, `message` and `created_time` (plus `scheduled_publish_time` when scheduled):
+        what the outbox compares to find a post whose create answer was lost, instead of posting twice.
+        """
+        edge, fields = "feed", "id,message,created_time"
+        if scheduled:
+            edge, fields = "scheduled_posts", fields + ",scheduled_publish_time"
+        return graph_edge(self._get, f"{self.page_id}/{edge}", fields, limit)
 
 
 def _json(response: Any) -> dict[str, Any]:

@@ -300,6 +300,37 @@ def rupload(
     return _json(response)
 
 
+#: Graph edges allow `limit` up to 100 per page.
+GRAPH_PAGE_SIZE = 100
+
+
+def graph_edge(
+    get: Callable[[str, dict[str, Any]], Any], path: str, fields: str, limit: int
+) -> list[dict[str, Any]]:
+    """Up to `limit` rows of a cursor-paginated Graph edge, newest first.
+
+    Pages are followed with `paging.cursors.after` (and stop when `paging.next` is absent) rather
+    than by fetching `paging.next` itself: that URL repeats the access token, which must never travel
+    outside the session's own redacted request path. Shared by the Instagram and Facebook clients.
+    """
+    if limit < 1:
+        raise _invalid(f"limit must be at least 1, got {limit}", "limit")
+    rows: list[dict[str, Any]] = []
+    params: dict[str, Any] = {"fields": fields, "limit": min(GRAPH_PAGE_SIZE, limit)}
+    seen: set[str] = set()
+    while len(rows) < limit:
+        doc = get(path, params)
+        doc = doc if isinstance(doc, dict) else {}
+        rows.extend(row for row in doc.get("data") or [] if isinstance(row, dict))
+        paging = doc.get("paging") or {}
+        after = (paging.get("cursors") or {}).get("after")
+        if not after or not paging.get("next") or after in seen:
+            break
+        seen.add(after)
+        params = {**params, "after": after, "limit": min(GRAPH_PAGE_SIZE, limit - len(rows))}
+    return rows[:limit]
+
+
 def _dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
@@ -643,6 +674,14 @@ class InstagramClient:
         doc = self._get(str(media_id), {"fields": "permalink"})
         link = doc.get("permalink")
         return str(link) if link else None
+
+    def recent_media(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The account's newest media (`GET /{ig-user-id}/media`), newest first, following paging.
+
+        Each row has `id`, `caption`, `timestamp` and `permalink`. The outbox uses it to find a post
+        whose publish answer was lost (container PUBLISHED, media id unknown) instead of posting twice.
+        """
+        return graph_edge(self._get, f"{self.ig_user_id}/media", "id,caption,timestamp,permalink", limit)
 
     def publishing_limit(self) -> Quota:
         """GET /{ig-user-id}/content_publishing_limit?fields=quota_usage,config (§1.5), read live."""

@@ -13,18 +13,25 @@ fixed key are idempotent, so a retry can never duplicate anything.
 
 from __future__ import annotations
 
+import io
+import ipaddress
 import mimetypes
+import re
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import boto3
+import requests
 from boto3.exceptions import S3UploadFailedError
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError
+from PIL import Image
 
 from studio.publish.errors import PublishError, ReconnectNeeded
 from studio.publish.redact import register_secret
@@ -50,6 +57,51 @@ class SecretGetter(Protocol):
 def credential_key(name: str, kind: str) -> str:
     """Keyring key of a media bucket credential (`kind`: "access_key_id" or "secret_access_key")."""
     return f"media_host:{name}:{kind}"
+
+
+_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$")
+
+
+def check_bucket_settings(endpoint_url: str | None, bucket: str, region: str, prefix: str) -> list[str]:
+    """Plain mistakes in the settings, each named (empty when fine); checked before anything is saved."""
+    problems: list[str] = []
+    if endpoint_url:
+        parts = urlsplit(endpoint_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            problems.append(
+                f"endpoint {endpoint_url!r} is not an http(s) URL (e.g. https://<id>.r2.cloudflarestorage.com)"
+            )
+        elif parts.path not in ("", "/") or parts.query:
+            problems.append(f"endpoint {endpoint_url!r} must not contain a path (give the bucket on its own)")
+    if not _BUCKET_NAME.match(bucket or "") or ".." in bucket:
+        problems.append(
+            f"bucket {bucket!r} is not a valid S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)"
+        )
+    if not re.match(r"^[a-z0-9\-]{2,32}$", region or ""):
+        problems.append(f"region {region!r} does not look like an S3 region (e.g. us-east-1, auto)")
+    if prefix.startswith("/") or ".." in prefix.split("/"):
+        problems.append(f"prefix {prefix!r} must be a relative key prefix (e.g. shoppable-studio/)")
+    return problems
+
+
+def endpoint_is_private(endpoint_url: str | None) -> bool:
+    """True for localhost/private-network endpoints: they work for a test here, but Meta cannot reach them."""
+    host = urlsplit(endpoint_url or "").hostname or ""
+    if not host:
+        return False
+    if host == "localhost" or host.endswith(".local"):
+        return True
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return ip.is_private or ip.is_loopback or ip.is_link_local
+
+
+def _tiny_jpeg() -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (1, 1), (255, 255, 255)).save(buf, "JPEG")
+    return buf.getvalue()
 
 
 class MediaHostError(PublishError):
@@ -233,6 +285,62 @@ class S3MediaHost:
                 uploads.cleanup()
             raise
         uploads.cleanup()
+
+    # --- checking the settings --------------------------------------------------------------------
+
+    def self_test(self, *, timeout: float = 20.0) -> dict[str, Any]:
+        """Upload a 1x1 JPEG, fetch it through its presigned URL, delete it, check it is gone.
+
+        The same three things publishing needs, in that order, so a wrong key, bucket, region or
+        endpoint shows up here (with the failing step named) instead of halfway through a publish.
+        The test object is deleted even when the fetch fails. Returns what was checked.
+        """
+        data = _tiny_jpeg()
+        with tempfile.TemporaryDirectory(prefix="studio-s3-test-") as tmp:
+            sample = Path(tmp) / "studio-test.jpg"
+            sample.write_bytes(data)
+            key = self.upload(sample, "image/jpeg")
+        try:
+            url = self.presigned_url(key, 300)
+            try:
+                got = requests.get(url, timeout=timeout)
+            except requests.RequestException as exc:
+                raise MediaHostError(
+                    f"The test image was uploaded to bucket {self.bucket}, but its presigned URL could "
+                    f"not be fetched ({type(exc).__name__})",
+                    platform="s3",
+                    hint="Check the endpoint URL: it must be reachable over the internet for Instagram.",
+                ) from None
+            if got.status_code != 200 or got.content != data:
+                raise MediaHostError(
+                    f"The test image was uploaded to bucket {self.bucket}, but fetching it through a "
+                    f"presigned URL gave HTTP {got.status_code}"
+                    + ("" if got.status_code != 200 else " with different bytes"),
+                    platform="s3",
+                    status=got.status_code,
+                    hint="Check the region (R2 uses 'auto') and that the endpoint serves presigned GETs.",
+                )
+        finally:
+            self.delete(key)
+        try:
+            still_there = self.exists(key)
+        except ReconnectNeeded:  # a key allowed to put/get/delete but not to HEAD: nothing to conclude
+            still_there = False
+        if still_there:
+            raise MediaHostError(
+                f"The test image {key} could not be deleted from bucket {self.bucket}",
+                platform="s3",
+                hint="The key needs s3:DeleteObject permission (images are removed after publishing).",
+            )
+        return {
+            "bucket": self.bucket,
+            "endpoint_url": self.endpoint_url,
+            "uploaded": True,
+            "fetched": True,
+            "deleted": True,
+            "bytes": len(data),
+            "private_endpoint": endpoint_is_private(self.endpoint_url),
+        }
 
     def __repr__(self) -> str:  # never show credentials
         return (

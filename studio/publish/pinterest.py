@@ -449,6 +449,22 @@ class PinterestClient:
         """`GET /v5/pins/{pin_id}` (lets the outbox verify a Pin after an unclear failure)."""
         return Pin.from_api(self._get(f"pins/{_check_id(pin_id, 'pin_id')}"))
 
+    def board_pins(self, board_id: str, *, limit: int = 1000) -> list[Pin]:
+        """Up to `limit` pins of a board, newest first (`GET /v5/boards/{id}/pins`, bookmark paging).
+
+        The outbox compares their description and link with a pin whose create answer was lost, so a
+        resumed publish finds it instead of creating a duplicate.
+        """
+        if limit < 1:
+            raise _invalid(f"limit must be at least 1, got {limit}", "limit")
+        path = f"boards/{_check_id(board_id, 'board_id')}/pins"
+        pins: list[Pin] = []
+        for doc in self._pages(path, {"page_size": min(PAGE_SIZE, limit)}):
+            pins.append(Pin.from_api(doc))
+            if len(pins) >= limit:
+                break
+        return pins
+
     # --- video media upload (§4.3) -----------------------------------------------------------------------
 
     def register_media_upload(self) -> MediaUpload:

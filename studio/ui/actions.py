@@ -57,6 +57,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
     A("file.add_folder", "Add &folder…", "File", "add_folder_dialog", ("Ctrl+Alt+I",)),
     A("file.save", "&Save", "File", "save", ("Ctrl+S",), toolbar=True, separator_before=True),
     A("file.export", "&Export…", "File", "export_dialog", ("Ctrl+E",)),
+    A(
+        "file.crop_sizes",
+        "&Crop for sizes…",
+        "File",
+        "crop_dialog",
+        ("Ctrl+Shift+R",),
+        tip="See and move the crop each export size takes of the open photo",
+    ),
     A("file.quit", "&Quit", "File", "close", ("Ctrl+Q",), separator_before=True),
     # Edit
     A("edit.undo", "&Undo", "Edit", "undo", ("Ctrl+Z",), toolbar=True),
@@ -123,6 +131,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     A("view.show_catalog", "Show &catalog", "View", "toggle_catalog", ("Ctrl+Alt+3",), checkable=True),
     A("view.show_posts", "Show &posts", "View", "toggle_posts", ("Ctrl+Alt+4",), checkable=True),
     A("view.show_history", "Show undo &history", "View", "toggle_history", ("Ctrl+Alt+5",), checkable=True),
+    A("view.show_outbox", "Show o&utbox", "View", "toggle_outbox", ("Ctrl+Alt+6",), checkable=True),
     # Video
     # Space is also the canvas's pan key while the canvas has focus; P always plays.
     A("video.play", "&Play / Pause", "Video", "play_pause", ("Space", "P"), toolbar=True),

@@ -116,6 +116,23 @@ class LabelStyleCommand(_DocumentCommand):
         self.doc.set_label_style(self.before)
 
 
+class ExtraCommand(_DocumentCommand):
+    """Replace one `project.extra` entry (export presets, crop focus); None means "absent"."""
+
+    def __init__(self, doc: Document, key: str, after: object, text: str) -> None:
+        super().__init__(text)
+        self._doc = weakref.ref(doc)
+        self.key = key
+        self.before = copy.deepcopy(doc.project.extra.get(key))
+        self.after = copy.deepcopy(after)
+
+    def redo(self) -> None:
+        self.doc.set_extra(self.key, self.after)
+
+    def undo(self) -> None:
+        self.doc.set_extra(self.key, self.before)
+
+
 # --- one function per gesture -------------------------------------------------------------------
 
 
@@ -226,3 +243,11 @@ def set_posts(doc: Document, posts: Sequence[Post], text: str) -> None:
 def set_label_style(doc: Document, style: LabelStyle) -> None:
     if style != doc.label_style:
         doc.undo_stack.push(LabelStyleCommand(doc, style))
+
+
+def set_extra(doc: Document, key: str, value: object, text: str) -> bool:
+    """One undo step replacing `project.extra[key]` (None removes it). No-op changes push nothing."""
+    if doc.project.extra.get(key) == value:
+        return False
+    doc.undo_stack.push(ExtraCommand(doc, key, value, text))
+    return True

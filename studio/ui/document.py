@@ -35,6 +35,7 @@ class Document(QObject):
     postsChanged = Signal()
     styleChanged = Signal()  # workspace label style
     catalogChanged = Signal()  # products imported/edited
+    extraChanged = Signal(str)  # key of project.extra that changed (export presets, crop focus)
     dirtyChanged = Signal(bool)
     saved = Signal()
     autosaveFailed = Signal(object)  # StudioError
@@ -115,6 +116,14 @@ class Document(QObject):
         for m in self.project.media:
             if m.tags:
                 self.tagsChanged.emit(m.id)
+
+    def set_extra(self, key: str, value: object) -> None:
+        """Replace one project.extra entry with a copy (None removes it): presets, crop focus."""
+        if value is None:
+            self.project.extra.pop(key, None)
+        else:
+            self.project.extra[key] = copy.deepcopy(value)
+        self.extraChanged.emit(key)
 
     def media_list_changed(self) -> None:
         """Media were added or relinked (not undoable: files on disk are involved)."""

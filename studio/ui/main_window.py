@@ -63,6 +63,8 @@ from studio.ui.controller import Controller
 from studio.ui.document import Document
 from studio.ui.inspector import Inspector
 from studio.ui.library import MediaLibrary, local_paths
+from studio.ui.outbox_panel import OutboxPanel
+from studio.ui.outbox_runner import OutboxRunner
 from studio.ui.picker import ProductPicker
 from studio.ui.posts import PostsPanel
 from studio.ui.product_thumbs import ProductThumbs
@@ -78,6 +80,7 @@ APP_TITLE = "Shoppable Studio"
 SETTINGS_ORG = "ShoppableStudio"
 SETTINGS_APP = "Studio"
 SaveChoice = Literal["save", "discard", "cancel"]
+MissedChoice = Literal["publish", "skip", "later"]
 EXPORT_PENDING_TIP = "Export is coming with the export issue"
 
 
@@ -180,16 +183,12 @@ class ExportDialog(QDialog):
         from studio.render.presets import all_presets
 
         self.setWindowTitle("Export")
+        self.doc = doc
         self.presets = all_presets(doc.project)
         self.preset_list = QListWidget()
-        for name, preset in self.presets.items():
-            item = QListWidgetItem(f"{preset.title}  ({preset.width}×{preset.height})")
-            item.setData(Qt.ItemDataRole.UserRole, name)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(
-                Qt.CheckState.Checked if name in self.DEFAULT_PRESETS else Qt.CheckState.Unchecked
-            )
-            self.preset_list.addItem(item)
+        self._fill_presets(set(self.DEFAULT_PRESETS))
+        self.new_preset_button = QPushButton("New size…")
+        self.new_preset_button.clicked.connect(self.new_preset)
         self.kind_boxes = {k: QCheckBox(k) for k in KINDS}
         kinds_row = QHBoxLayout()
         for kind, box in self.kind_boxes.items():
@@ -216,10 +215,36 @@ class ExportDialog(QDialog):
         buttons.rejected.connect(self.reject)
         form = QFormLayout(self)
         form.addRow("Sizes", self.preset_list)
+        form.addRow("", self.new_preset_button)
         form.addRow("Outputs", kinds_row)
         form.addRow("Media", self.scope)
         form.addRow("Folder", folder_row)
         form.addRow(buttons)
+
+    def _fill_presets(self, checked: set[str]) -> None:
+        self.preset_list.clear()
+        for name, preset in self.presets.items():
+            item = QListWidgetItem(f"{preset.title}  ({preset.width}×{preset.height})")
+            item.setData(Qt.ItemDataRole.UserRole, name)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if name in checked else Qt.CheckState.Unchecked)
+            self.preset_list.addItem(item)
+
+    def run_preset_dialog(self, dialog: QDialog) -> bool:
+        """Tests replace this to drive the dialog without a modal loop."""
+        return bool(dialog.exec())
+
+    def new_preset(self) -> None:
+        """Add a workspace preset (one undo step) and list it, checked, keeping the other checks."""
+        from studio.render.presets import all_presets
+        from studio.ui.preset_dialog import PresetDialog
+
+        dialog = PresetDialog(self.doc, self)
+        if not self.run_preset_dialog(dialog) or dialog.added is None:
+            return
+        checked = {p.name for p in self.chosen_presets()} | {dialog.added.name}
+        self.presets = all_presets(self.doc.project)
+        self._fill_presets(checked)
 
     def _browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Export to", self.folder.text())
@@ -255,6 +280,9 @@ class MainWindow(QMainWindow):
         self.app_settings = settings if settings is not None else AppSettings.load()
         self.doc: Document | None = None
         self.export_workers: int | None = None  # processes for exports (None: one per core)
+        self.outbox_runner: OutboxRunner | None = None
+        self.outbox_run_fn: Any = None  # tests inject a fake run_outbox / registry here
+        self.outbox_registry_fn: Any = None
         self.setWindowTitle(APP_TITLE)
         self.resize(1440, 900)
         self.setAcceptDrops(True)
@@ -334,6 +362,11 @@ class MainWindow(QMainWindow):
         self.catalog_dock = self._dock("Catalog", "dock.catalog", self.catalog, right)
         self.posts_dock = self._dock("Posts", "dock.posts", self.posts, right)
         self.history_dock = self._dock("Undo history", "dock.history", self.history, right)
+        self.outbox_panel = OutboxPanel()
+        self.outbox_dock = self._dock(
+            "Outbox", "dock.outbox", self.outbox_panel, Qt.DockWidgetArea.BottomDockWidgetArea
+        )
+        self.outbox_panel.changed.connect(self._outbox_changed)
         for dock in (self.catalog_dock, self.posts_dock, self.history_dock):
             self.tabifyDockWidget(self.inspector_dock, dock)
         self.library.currentMediaChanged.connect(self.show_media)
@@ -399,6 +432,7 @@ class MainWindow(QMainWindow):
             (self.catalog_dock, "view.show_catalog"),
             (self.posts_dock, "view.show_posts"),
             (self.history_dock, "view.show_history"),
+            (self.outbox_dock, "view.show_outbox"),
         ]
 
     @staticmethod
@@ -483,6 +517,7 @@ class MainWindow(QMainWindow):
         if first:
             self.library.select_media([first])
             self.canvas.setFocus()  # keyboard first: T, V, arrows and Delete work at once
+        self._start_outbox(doc)
         self.workspace_changed.emit()
 
     def _doc_connections(self, doc: Document) -> list[tuple[Any, Any]]:
@@ -527,6 +562,7 @@ class MainWindow(QMainWindow):
         for signal, slot in self._doc_connections(doc):
             with contextlib.suppress(RuntimeError, TypeError):  # already gone with its sender
                 signal.disconnect(slot)
+        self._stop_outbox()
         # Jobs may still read the workspace (an import writes its catalog): stop them before closing it.
         self.bridge.cancel_all()
         self.bridge.wait(10000)
@@ -579,6 +615,22 @@ class MainWindow(QMainWindow):
         box.setDefaultButton(recover)
         box.exec()
         return box.clickedButton() is recover
+
+    def ask_missed_schedules(self, count: int) -> MissedChoice:
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            APP_TITLE,
+            f"{count} scheduled post{'s were' if count != 1 else ' was'} missed while the studio was closed",
+            parent=self,
+        )
+        box.setInformativeText("Publish them now, skip them, or decide later in the Outbox panel.")
+        publish = box.addButton("Publish now", QMessageBox.ButtonRole.AcceptRole)
+        skip = box.addButton("Skip", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton("Decide later", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(publish)
+        box.exec()
+        clicked = box.clickedButton()
+        return "publish" if clicked is publish else "skip" if clicked is skip else "later"
 
     def show_error(self, error: StudioError | Exception, title: str = APP_TITLE) -> None:
         text = error.message() if isinstance(error, StudioError) else str(error)
@@ -844,6 +896,21 @@ class MainWindow(QMainWindow):
         else:
             self.canvas.select_all()
 
+    def crop_dialog(self) -> None:
+        """File → Crop for sizes… on the open photo (OK is one undo step)."""
+        from studio.ui.crop_dialog import CropDialog
+
+        doc, media_id = self.doc, self.controller.media_id
+        if doc is None or not media_id:
+            self.status_text.setText("Open a photo to set its crop for each size")
+            return
+        try:
+            dialog = CropDialog(doc, media_id, self, bridge=self.bridge)
+        except StudioError as exc:
+            self.show_error(exc)
+            return
+        self.run_dialog(dialog)
+
     def label_style_dialog(self) -> None:
         if self.doc is None:
             return
@@ -905,6 +972,61 @@ class MainWindow(QMainWindow):
 
     def toggle_history(self, on: bool) -> None:
         self._toggle(self.history_dock, on)
+
+    def toggle_outbox(self, on: bool) -> None:
+        self._toggle(self.outbox_dock, on)
+
+    # --- outbox -----------------------------------------------------------------------------
+
+    def _start_outbox(self, doc: Document) -> None:
+        """A runner per open workspace; missed schedules are offered once, right after opening."""
+        runner = OutboxRunner(
+            doc.workspace.root,
+            self.bridge,
+            registry_fn=self.outbox_registry_fn,
+            run_fn=self.outbox_run_fn,
+            parent=self,
+        )
+        self.outbox_runner = runner
+        runner.jobsChanged.connect(self.outbox_panel.refresh)
+        runner.published.connect(self._outbox_published)
+        runner.needsReconnect.connect(
+            lambda name: self.status_text.setText(f"Reconnect {name} (Settings → Accounts)")
+        )
+        runner.unavailable.connect(lambda text: self.status_text.setText(f"Outbox paused: {text}"))
+        runner.failed.connect(lambda text: self.status_text.setText(f"Publishing: {text}"))
+
+        def caption(post_id: str) -> str:
+            post = next((p for p in doc.project.posts if p.id == post_id), None)
+            return post.caption if post is not None else ""
+
+        self.outbox_panel.set_source(runner.outbox, caption)
+        box = runner.outbox()
+        missed = box.missed() if box is not None else []
+        if missed:
+            choice = self.ask_missed_schedules(len(missed))
+            for job in missed:
+                if choice == "publish":
+                    box.publish_now(job.id)  # type: ignore[union-attr]
+                elif choice == "skip":
+                    box.skip(job.id)  # type: ignore[union-attr]
+            self.outbox_panel.refresh()
+        runner.start()
+
+    def _stop_outbox(self) -> None:
+        runner, self.outbox_runner = self.outbox_runner, None
+        self.outbox_panel.set_source(None)
+        if runner is not None:
+            runner.stop()
+            runner.deleteLater()
+
+    def _outbox_changed(self) -> None:
+        self.outbox_panel.refresh()
+        if self.outbox_runner is not None:
+            self.outbox_runner.kick()
+
+    def _outbox_published(self, post_id: str, platform: str, permalink: str) -> None:
+        self.status_text.setText(f"Published on {platform}: {permalink or post_id}")
 
     # --- video, post, help ------------------------------------------------------------------
 
@@ -983,6 +1105,7 @@ class MainWindow(QMainWindow):
         dialog.postEdited.connect(edited)
         dialog.fixRequested.connect(fix)
         dialog.published.connect(lambda ids: self.status_text.setText(f"Queued {len(ids)} publishing job(s)"))
+        dialog.published.connect(lambda ids: self._outbox_changed())
         self.run_dialog(dialog)
 
     def show_shortcuts(self) -> None:
@@ -1043,6 +1166,7 @@ class MainWindow(QMainWindow):
             a[action_id].setEnabled(has_doc)
         for action_id in (
             "edit.copy",
+            "file.crop_sizes",
             "edit.delete",
             "edit.select_all",
             "view.zoom_in",

@@ -157,6 +157,29 @@ def as_bool(value: Any, default: bool = False) -> bool:
     return str(value).lower() in ("1", "true", "yes")
 
 
+class _FieldSet(set[str]):
+    """The top-level names of a `fields=` selection, plus its nested selections (`name{...}`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.nested: dict[str, str] = {}
+
+
+def _project(row: dict[str, Any], fields: set[str]) -> dict[str, Any]:
+    """`row` cut to the selected fields (`id` always). A sub-object is cut to its nested selection
+    (`name{a,b}`), or to its `id` alone when none is given, as Graph returns unexpanded references."""
+    out: dict[str, Any] = {}
+    nested = getattr(fields, "nested", {})
+    for key, value in row.items():
+        if key != "id" and key not in fields:
+            continue
+        if isinstance(value, dict) and key != "id":
+            inner = {f.strip().split("{")[0] for f in nested.get(key, "id").split(",") if f.strip()}
+            value = {k: v for k, v in value.items() if k in inner or k == "id"}
+        out[key] = value
+    return out
+
+
 class FakeGraph(FakeServer):
     """Instagram Graph (Facebook Login) + Facebook Pages on one loopback port; see README.md."""
 
@@ -447,9 +470,7 @@ class FakeGraph(FakeServer):
         except ValueError:
             raise graph_error(100, "(#100) Param limit must be an integer") from None
         start = _decode_cursor(req.params.get("after")) if req.params.get("after") else 0
-        chunk = [
-            {k: v for k, v in row.items() if k in fields or k == "id"} for row in rows[start : start + limit]
-        ]
+        chunk = [_project(row, fields) for row in rows[start : start + limit]]
         body: dict[str, Any] = {"data": chunk}
         if chunk:
             end = start + len(chunk)
@@ -473,7 +494,7 @@ class FakeGraph(FakeServer):
                 "tasks": ["ANALYZE", "ADVERTISE", "MODERATE", "CREATE_CONTENT", "MANAGE"],
             }
             if page["ig"]:
-                row["instagram_business_account"] = {"id": page["ig"]}
+                row["instagram_business_account"] = {"id": page["ig"], "username": self.ig_username}
             rows.append(row)
         return self._paged(req, rows, "id,name,access_token,category,tasks")
 
@@ -963,7 +984,32 @@ class FakeGraph(FakeServer):
 
     @staticmethod
     def _fields(req: Request, default: str) -> set[str]:
-        return {f.strip() for f in str(req.params.get("fields") or default).split(",") if f.strip()}
+        """Top-level names of `fields=`, honouring Graph's nested syntax (`a,b{c,d{e}},f`).
+
+        A comma inside braces belongs to the nested selection, so
+        `instagram_business_account{id,username}` selects `instagram_business_account` (not the bogus
+        names "instagram_business_account{id" and "username}"). The nested selections are kept on the
+        returned set as `.nested` (name → raw inner text) for handlers that project sub-objects.
+        """
+        names = _FieldSet()
+        depth, start = 0, 0
+        text = str(req.params.get("fields") or default) + ","
+        for i, ch in enumerate(text):
+            if ch == "{":
+                depth += 1
+            elif ch == "}":
+                depth = max(0, depth - 1)
+            elif ch == "," and depth == 0:
+                part = text[start:i].strip()
+                start = i + 1
+                if not part:
+                    continue
+                name, brace, inner = part.partition("{")
+                name = name.split(".")[0].strip()  # `field.limit(5)` modifiers: keep the name only
+                names.add(name)
+                if brace:
+                    names.nested[name] = inner[: inner.rfind("}")] if "}" in inner else inner
+        return names
 
     # ---------------------------------------------------------------- resumable uploads (rupload)
     def _rupload(self, req: Request) -> tuple[bytes, int | None, int]:

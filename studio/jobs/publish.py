@@ -325,12 +325,16 @@ def render_media(
     """Render the post's images for `platform` into the workspace cache through the export pipeline.
 
     Clean JPEG where tags go natively, labeled where the fallback says so. Returns (media id -> file,
-    checker uploads, media id -> {tag id: (x, y) in the rendered image}). Videos keep their source.
+    checker uploads, media id -> {tag id: (x, y) in the rendered image}). Videos are rendered only where
+    labeled (`_render_videos`); otherwise they keep their source.
     """
     from studio.jobs.export_batch import export_batch
 
     media = post_media(post, ws.project)
     images = [m for m in media if m.kind is MediaKind.IMAGE]
+    videos = [m for m in media if m.kind is MediaKind.VIDEO and decision.render.get(m.id) == LABELED]
+    if videos and not images:
+        return _render_videos(ws, post, platform, videos, progress=progress), {}, {}
     if not images:
         return {}, {}, {}
     preset = _aspect_preset(platform, images[0].width, images[0].height)
@@ -370,6 +374,58 @@ def render_media(
             log.warning("render of %s for %s: %s", item.media_id, platform, problem.get("message"))
     uploads = uploads_from_manifest(manifest, out, {preset.name: preset}, kinds=(wanted_kinds(kinds)))
     return files, uploads, positions
+
+
+def _video_preset(platform: str, width: int, height: int) -> ExportPreset:
+    """The source's own geometry (never upscaled, long side ≤ 1920, short side ≤ 1080, even sizes).
+
+    Videos are not cropped to a feed preset: Reels want 9:16 on Instagram and Facebook (min 540×960,
+    publishing.md §1.7/§2.4), Pinterest takes 1:2…1.91:1, and the checker already judged the source's
+    aspect, so keeping it keeps its findings true for the file that goes up."""
+    w, h = max(2, width or 1080), max(2, height or 1920)
+    scale = min(1.0, 1920 / max(w, h), 1080 / min(w, h))
+
+    def even(v: int) -> int:  # x264 needs even sizes
+        return max(2, int(v * scale) // 2 * 2)
+
+    return ExportPreset(f"{platform}-video", f"{platform.title()} video", platform, even(w), even(h))
+
+
+def _render_videos(
+    ws: Workspace, post: Post, platform: str, videos: Sequence[Any], *, progress: ProgressFn = no_progress
+) -> dict[str, str]:
+    """Burn the price labels into the post's videos at their own geometry (export_batch →
+    `render_video`), for targets whose fallback is the labeled render (no native tags on the video).
+
+    Only labeled videos are rendered: where tags go natively the source is uploaded as it is (a clean
+    re-encode would only cost time and quality). A failed render keeps the source and logs why, so
+    the checker's findings on the source still hold."""
+    from studio.jobs.export_batch import export_batch
+
+    preset = _video_preset(platform, videos[0].width, videos[0].height)
+    out = ws.cache_dir / PUBLISH_CACHE / platform
+    manifest = export_batch(
+        ws.root,
+        ws.project,
+        ws.catalog_path,
+        [preset],
+        ["video"],
+        out,
+        only=f"post:{post.id}",
+        workers=1,
+        progress=progress,
+    )
+    wanted = {m.id for m in videos}
+    files: dict[str, str] = {}
+    for item in manifest.items:
+        if item.media_id not in wanted:
+            continue
+        for o in item.outputs:
+            if o.preset == preset.name and o.kind == "video":
+                files[item.media_id] = str(out / o.path)
+        for problem in item.problems:
+            log.warning("video render of %s for %s: %s", item.media_id, platform, problem.get("message"))
+    return files
 
 
 def wanted_kinds(kinds: Sequence[str]) -> tuple[str, ...]:

@@ -292,6 +292,9 @@ class AccountsDialog(QDialog):
         self.rename_button.clicked.connect(self.rename_selected)
         self.disconnect_button = QPushButton("Disconnect")
         self.disconnect_button.clicked.connect(self.disconnect_selected)
+        self.media_host_button = QPushButton("Media hosting…")
+        self.media_host_button.setToolTip("The S3-compatible bucket that hosts Instagram images")
+        self.media_host_button.clicked.connect(self.open_media_host)
 
         self.status = QLabel()
         self.status.setWordWrap(True)
@@ -306,6 +309,7 @@ class AccountsDialog(QDialog):
         row.addStretch(1)
         row.addWidget(self.rename_button)
         row.addWidget(self.disconnect_button)
+        row.addWidget(self.media_host_button)
         status_row = QHBoxLayout()
         status_row.addWidget(self.status, 1)
         status_row.addWidget(self.cancel_button)
@@ -541,6 +545,13 @@ class AccountsDialog(QDialog):
         self._set_status(f"Disconnected {account.name}.")
         self.refresh()
         self.accountsChanged.emit()
+
+    def open_media_host(self) -> None:
+        """Settings → Accounts → Media hosting (the bucket keys share this dialog's secret store)."""
+        from studio.ui.media_host_dialog import MediaHostDialog
+
+        dialog = MediaHostDialog(self.registry.secrets if self.registry else None, self.bridge, self)
+        dialog.exec()
 
     def reject(self) -> None:
         """Closing while a sign-in waits cancels it (the browser tab may stay open)."""

@@ -127,7 +127,7 @@ CAPS: dict[str, TargetCaps] = {
             # Links in Instagram captions are not clickable: not in publishing.md, common knowledge.
             clickable_caption_links=False,
             # POST /{ig-media-id}/comments is not in publishing.md.
-            first_comment=True,
+            first_comment=False,  # comments API undocumented (publishing.md): no probe, no exactly-once
             presets=("instagram-portrait", "instagram-square", "instagram-landscape"),
             unconfirmed=_fs("clickable_caption_links", "first_comment"),
         ),
@@ -150,7 +150,7 @@ CAPS: dict[str, TargetCaps] = {
             tags_per_item=5,
             tags_total=20,
             alt_text_chars=1000,
-            first_comment=True,
+            first_comment=False,  # comments API undocumented (publishing.md): no probe, no exactly-once
             presets=("instagram-portrait", "instagram-square", "instagram-landscape"),
             unconfirmed=_fs("duration_min_s", "duration_max_s", "first_comment", "video_max_bytes"),
         ),
@@ -171,7 +171,7 @@ CAPS: dict[str, TargetCaps] = {
             tag_positions=False,
             tags_per_item=30,
             tags_total=30,
-            first_comment=True,
+            first_comment=False,  # comments API undocumented (publishing.md): no probe, no exactly-once
             presets=("instagram-story",),
             unconfirmed=_fs("video_max_bytes", "first_comment"),
         ),
@@ -209,7 +209,7 @@ CAPS: dict[str, TargetCaps] = {
             # 63,206: Facebook's well-known post text limit, not stated in publishing.md.
             caption_chars=63206,
             clickable_caption_links=True,
-            first_comment=True,  # POST /{post-id}/comments: not in publishing.md
+            first_comment=False,  # POST /{post-id}/comments: not in publishing.md
             presets=("facebook-feed", "facebook-link"),
             unconfirmed=_fs(
                 "image_formats",
@@ -233,7 +233,7 @@ CAPS: dict[str, TargetCaps] = {
             native_product_tags=False,
             caption_chars=63206,
             clickable_caption_links=True,
-            first_comment=True,
+            first_comment=False,  # comments API undocumented (publishing.md): no probe, no exactly-once
             presets=("facebook-feed",),
             unconfirmed=_fs(
                 "image_formats",
@@ -262,7 +262,7 @@ CAPS: dict[str, TargetCaps] = {
             native_product_tags=False,
             caption_chars=63206,
             clickable_caption_links=True,
-            first_comment=True,
+            first_comment=False,  # comments API undocumented (publishing.md): no probe, no exactly-once
             presets=("instagram-story",),
             unconfirmed=_fs("native_product_tags", "caption_chars", "first_comment"),
         ),

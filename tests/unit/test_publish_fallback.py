@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -171,10 +172,22 @@ def test_story_without_a_carrying_fallback_loses_products_visibly() -> None:
 def test_first_comment_where_possible_else_the_caption() -> None:
     post, project = _post(_media("m1", ["p0", "p1"]))
     cat = _catalog()
+    # No platform offers it today (the comments API is undocumented, so a lost answer could not be
+    # probed): the preference falls back to caption links, and says so.
     d = decide(
         post,
         project,
         caps("facebook.photo"),
+        account=AccountInfo("facebook", "page"),
+        catalog=cat,
+        prefs=["links_in_first_comment"],
+    )
+    assert any("cannot get a first comment" in r for r in d.reasons) and d.links_in_caption
+    # The mechanism, for a target where first comments are confirmed:
+    d = decide(
+        post,
+        project,
+        dataclasses.replace(caps("facebook.photo"), first_comment=True),
         account=AccountInfo("facebook", "page"),
         catalog=cat,
         prefs=["links_in_first_comment"],

@@ -7,7 +7,8 @@ with a box filter, and nothing depends on time, randomness or dictionary order.
 
 Pipeline: `_block` measures the text once per (content, style, preset, size) and is cached;
 `_geometry` places card, marker and text runs for one direction (cheap arithmetic, so placement can
-try all four directions); `_paint` rasterizes the chosen geometry once.
+try all four directions); `paint_layout` rasterizes the chosen geometry once. `prepare_layout`,
+`place_layout` and `paint_layout` are public: the video exporter places per frame, paints once.
 """
 
 from __future__ import annotations
@@ -449,7 +450,7 @@ def _dot_mask(g: _Geometry, grow: float) -> Image.Image:
     return _shape_mask(g.size, None, 0.0, None, g.dot, None, -grow)
 
 
-def _paint(
+def paint_layout(
     g: _Geometry, block: _Block, style: LabelStyle, backdrop: float | None, scale: float
 ) -> Image.Image:
     bg = parse_color(style.background, _DEFAULT_BG)
@@ -496,7 +497,9 @@ def _text_px(scale: float) -> int:
     return max(_MIN_TEXT_PX, round(BASE_HEIGHT_PX * scale))
 
 
-def _prepare(content: LabelContent, style: LabelStyle, preset: str, scale: float) -> tuple[_Block, str, int]:
+def prepare_layout(
+    content: LabelContent, style: LabelStyle, preset: str, scale: float
+) -> tuple[_Block, str, int]:
     preset = ls.resolve_preset(preset, style.preset)
     s = _text_px(scale)
     return _block(content, style.font_family or ls.DEFAULT_FONT, preset, s), preset, s
@@ -518,11 +521,11 @@ def render_label(
     slides the card sideways (perpendicular to `direction`) while the marker stays on the anchor;
     it is clamped so the pointer/connector stays attached (place_label uses it near edges).
     """
-    block, preset, s = _prepare(content, style, preset, scale)
+    block, preset, s = prepare_layout(content, style, preset, scale)
     if direction not in DIRECTIONS:
         direction = "below"
     g = _geometry(block, preset, s, direction, shift)
-    return RenderedLabel(_paint(g, block, style, backdrop_luminance, scale), g.anchor, direction)
+    return RenderedLabel(paint_layout(g, block, style, backdrop_luminance, scale), g.anchor, direction)
 
 
 def _direction_order(preferred: str) -> list[str]:
@@ -536,7 +539,7 @@ def _inside_area(x: int, y: int, w: int, h: int, size: tuple[int, int]) -> int:
     return iw * ih
 
 
-def _place(
+def place_layout(
     block: _Block, preset: str, s: int, anchor_px: tuple[float, float], image_size: tuple[int, int]
 ) -> tuple[_Geometry, tuple[int, int]]:
     """Choose direction, sideways shift and top-left so the label stays inside the image."""
@@ -584,9 +587,9 @@ def place_label(
     with the most area inside and clamps (the marker may then be off its anchor: only for labels
     larger than the free space). Returns the label and its top-left position in image pixels.
     """
-    block, preset, s = _prepare(content, style, preset, scale)
-    g, pos = _place(block, preset, s, anchor_px, image_size)
-    return RenderedLabel(_paint(g, block, style, backdrop_luminance, scale), g.anchor, g.direction), pos
+    block, preset, s = prepare_layout(content, style, preset, scale)
+    g, pos = place_layout(block, preset, s, anchor_px, image_size)
+    return RenderedLabel(paint_layout(g, block, style, backdrop_luminance, scale), g.anchor, g.direction), pos
 
 
 def backdrop_luminance(image: Image.Image, box: tuple[int, int, int, int]) -> float:
@@ -625,11 +628,11 @@ def place_label_on_image(
     label's rectangle is chosen first, its backdrop measured on `image`, and then it is painted.
     """
     sc = label_scale_for(image.size) if scale is None else scale
-    block, preset, s = _prepare(content, style, preset, sc)
+    block, preset, s = prepare_layout(content, style, preset, sc)
     anchor_px = (anchor[0] * image.width, anchor[1] * image.height)
-    g, (x, y) = _place(block, preset, s, anchor_px, image.size)
+    g, (x, y) = place_layout(block, preset, s, anchor_px, image.size)
     lum = backdrop_luminance(image, (x, y, x + g.size[0], y + g.size[1]))
-    return RenderedLabel(_paint(g, block, style, lum, sc), g.anchor, g.direction), (x, y)
+    return RenderedLabel(paint_layout(g, block, style, lum, sc), g.anchor, g.direction), (x, y)
 
 
 def burn_labels(

@@ -62,7 +62,7 @@ from studio.render import labels as painter
 from studio.render.contrast import parse_color
 from studio.render.fit import FitPlan
 from studio.render.image_export import TMP_SUFFIX, ExportError, write_error
-from studio.render.labels import LabelContent
+from studio.render.labels import LabelContent, paint_layout, place_layout, prepare_layout
 
 #: (tag, what its label says, label preset) — the same triple the image exporter burns in.
 TagItem = tuple[Tag, LabelContent, str]
@@ -379,20 +379,12 @@ def _region_rgb(
     return Image.fromarray(rgb, "RGB")
 
 
-try:  # the painter's layout/paint steps, so placement is the canvas's to the pixel
-    from studio.render.labels import _paint, _place, _prepare
-
-    _HAVE_LAYOUT = True
-except ImportError:  # pragma: no cover - only if the painter's internals are renamed
-    _HAVE_LAYOUT = False
-
-
 @dataclass(frozen=True, slots=True)
 class _Placed:
     track: _LabelTrack
     x: int
     y: int
-    what: Any  # the painter's geometry (or, in the fallback, the painted image)
+    what: Any  # the painter's geometry (hashable: one painted bitmap per distinct geometry)
 
     def draw(self, planes: list[np.ndarray]) -> None:
         sprite = self.track.sprite(self.what)
@@ -424,41 +416,21 @@ class _LabelTrack:
         self.luminance: float | None = None
         self.measured = False
         self._sprites: dict[Any, _Sprite] = {}
-        if _HAVE_LAYOUT:
-            self._block, self._resolved, self._s = _prepare(content, style, preset, scale)
+        self._block, self._resolved, self._s = prepare_layout(content, style, preset, scale)
 
     def place(self, planes: list[np.ndarray], anchor: tuple[float, float], size: tuple[int, int]) -> _Placed:
         """Where the label goes on this frame; the first time, also measure its backdrop (call
         before any label of the frame is drawn: colours follow the picture, not other labels)."""
-        if _HAVE_LAYOUT:
-            geometry, (x, y) = _place(self._block, self._resolved, self._s, anchor, size)
-            if not self.measured:
-                self._measure(planes, (x, y, x + geometry.size[0], y + geometry.size[1]))
-            return _Placed(self, x, y, geometry)
-        # Public API only (the painter's internals were renamed): correct, but paints every frame.
-        if not self.measured:  # pragma: no cover
-            label, (x, y) = painter.place_label(
-                self.content, self.style, self.preset, anchor, size, scale=self.scale
-            )
-            self._measure(planes, (x, y, x + label.image.width, y + label.image.height))
-        label, (x, y) = painter.place_label(  # pragma: no cover
-            self.content,
-            self.style,
-            self.preset,
-            anchor,
-            size,
-            scale=self.scale,
-            backdrop_luminance=self.luminance,
-        )
-        return _Placed(self, x, y, label.image)  # pragma: no cover
+        geometry, (x, y) = place_layout(self._block, self._resolved, self._s, anchor, size)
+        if not self.measured:
+            self._measure(planes, (x, y, x + geometry.size[0], y + geometry.size[1]))
+        return _Placed(self, x, y, geometry)
 
     def sprite(self, what: Any) -> _Sprite:
         """The YUV bitmap for a geometry, painted the first time it is needed."""
-        if isinstance(what, Image.Image):  # pragma: no cover - public-API fallback
-            return _Sprite.from_image(what, self.matrix)
         sprite = self._sprites.get(what)
         if sprite is None:
-            image = _paint(what, self._block, self.style, self.luminance, self.scale)
+            image = paint_layout(what, self._block, self.style, self.luminance, self.scale)
             sprite = self._sprites[what] = _Sprite.from_image(image, self.matrix)
         return sprite
 

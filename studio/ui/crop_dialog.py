@@ -17,7 +17,7 @@ from typing import Any
 
 from PIL import Image
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -39,6 +39,7 @@ from studio.render.fit import FOCUS_KEY, FitPlan, auto_focus, plan_fit, remap_ta
 from studio.render.presets import BUILTIN_PRESETS, ExportPreset, all_presets
 from studio.ui import commands
 from studio.ui.document import Document
+from studio.ui.qimage import pil_to_qimage
 
 PREVIEW_SIDE = 1200
 DIRECT_LOAD_PIXELS = 4_000_000  # below this, decoding on the GUI thread is a few milliseconds
@@ -51,12 +52,6 @@ def load_preview(path: str | Path, progress: Any = None, cancel: Any = None) -> 
     from studio.media.images import open_image
 
     return open_image(path, max_side=PREVIEW_SIDE)
-
-
-def pil_to_qimage(img: Image.Image) -> QImage:
-    rgba = img.convert("RGBA")
-    data = rgba.tobytes("raw", "RGBA")
-    return QImage(data, rgba.width, rgba.height, rgba.width * 4, QImage.Format.Format_RGBA8888).copy()
 
 
 class CropView(QWidget):

@@ -24,13 +24,13 @@ import sys
 import threading
 from pathlib import Path
 
-from PIL import Image
 from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer, Signal, SignalInstance
 from PySide6.QtGui import QImage
 
 from studio.core.errors import StudioError
 from studio.core.progress import CancelToken, ProgressFn
 from studio.media.frames import DEFAULT_CACHE_BYTES, FrameSource
+from studio.ui.qimage import pil_to_qimage
 from studio.ui.workers import Job, WorkerBridge
 
 _emit_fix_lock = threading.Lock()
@@ -85,14 +85,6 @@ ensure_signal_emit_fix()
 DEFAULT_MAX_SIDE = 1280
 #: Frames decoded ahead and behind a resting playhead.
 DEFAULT_PREFETCH_RADIUS = 4
-
-
-def pil_to_qimage(image: Image.Image) -> QImage:
-    """A QImage that owns its pixels (the PIL buffer may be freed or reused after this returns)."""
-    rgb = image if image.mode == "RGB" else image.convert("RGB")
-    data = rgb.tobytes("raw", "RGB")
-    w, h = rgb.size
-    return QImage(data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
 
 
 # --- jobs (run on the worker thread) ---------------------------------------------------------------

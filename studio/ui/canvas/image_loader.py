@@ -23,19 +23,13 @@ from PySide6.QtGui import QImage
 from studio.core.errors import StudioError
 from studio.core.model import Media, MediaKind
 from studio.core.progress import CancelToken
-from studio.ui.canvas.label_pixmaps import Backdrop, pil_to_qimage
+from studio.ui.canvas.label_pixmaps import Backdrop
+from studio.ui.qimage import pil_to_qimage
 from studio.ui.workers import Job, WorkerBridge
 
 PREVIEW_MAX_SIDE = 2048
 #: The backdrop kept for label luminance: small, since only means over label-sized boxes are read.
 BACKDROP_MAX_SIDE = 1024
-
-
-def _to_qimage(img: Image.Image) -> QImage:
-    if img.mode == "RGB":
-        data = img.tobytes("raw", "RGB")
-        return QImage(data, img.width, img.height, img.width * 3, QImage.Format.Format_RGB888).copy()
-    return pil_to_qimage(img)
 
 
 def _backdrop(img: Image.Image) -> Image.Image:
@@ -59,7 +53,7 @@ def preview_job(
 
         img = open_image(path, max_side=max_side)
     cancel.raise_if_cancelled()
-    return _to_qimage(img), _backdrop(img)
+    return pil_to_qimage(img), _backdrop(img)
 
 
 def full_job(path: Path, *, progress: Any, cancel: CancelToken) -> QImage:
@@ -69,7 +63,7 @@ def full_job(path: Path, *, progress: Any, cancel: CancelToken) -> QImage:
     cancel.raise_if_cancelled()
     img = open_image(path)
     cancel.raise_if_cancelled()
-    return _to_qimage(img)
+    return pil_to_qimage(img)
 
 
 class ImageLoader(QObject):

@@ -19,11 +19,12 @@ from dataclasses import astuple, dataclass
 
 from PIL import Image
 from PySide6.QtCore import QPointF
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtGui import QPixmap
 
 from studio.core.model import LabelStyle
 from studio.render import labels
 from studio.render.labels import LabelContent
+from studio.ui.qimage import pil_to_qimage
 
 log = logging.getLogger(__name__)
 
@@ -48,14 +49,6 @@ class PlacedLabel:
     pixmap: QPixmap
     offset: QPointF  # logical screen pixels from the tag's anchor to the pixmap's top-left
     direction: str
-
-
-def pil_to_qimage(image: Image.Image) -> QImage:
-    """An owned QImage copy of a PIL image (RGBA, straight alpha, like Pillow's)."""
-    rgba = image if image.mode == "RGBA" else image.convert("RGBA")
-    data = rgba.tobytes("raw", "RGBA")
-    qimage = QImage(data, rgba.width, rgba.height, rgba.width * 4, QImage.Format.Format_RGBA8888)
-    return qimage.copy()  # detach from `data`, which Python frees
 
 
 def label_luminance(

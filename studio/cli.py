@@ -8,56 +8,27 @@ imported, no media added), 2 usage error or unreadable input.
 from __future__ import annotations
 
 import argparse
-import json
+import importlib
 import os
 import sys
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from studio import __version__
+from studio.commands import MODULES as COMMAND_MODULES
+from studio.commands._common import CommandRegistry, Parser, print_json, progress_bar
 from studio.core.errors import StudioError, UsageError, Where
 from studio.core.money import format_money
-from studio.core.progress import ProgressFn, no_progress
+from studio.core.progress import no_progress
 from studio.core.workspace import Workspace
 
-EXIT_OK, EXIT_NOTHING, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_NOTHING, EXIT_USAGE = 0, 1, 2  # same values as studio.commands._common
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse that raises instead of exiting, so usage errors share one rendering path."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(message, hint=f"see `{self.prog} --help`")
-
-
-def _progress_bar(stream: TextIO, label: str) -> ProgressFn:
-    """A one-line progress bar on a terminal (stderr), at most ~10 redraws per second."""
-    if not stream.isatty():
-        return no_progress
-    last = [0.0]
-
-    def report(done: int, total: int, message: str) -> None:
-        now = time.monotonic()
-        if now - last[0] < 0.1 and done < total:
-            return
-        last[0] = now
-        if total:
-            frac = min(1.0, done / total)
-            bar = "█" * int(frac * 30) + "·" * (30 - int(frac * 30))
-            stream.write(f"\r{label} {bar} {frac:5.1%} {message[:40]:<40}")
-        else:
-            stream.write(f"\r{label} {message[:70]:<70}")
-        if total and done >= total:
-            stream.write("\n")
-        stream.flush()
-
-    return report
-
-
-def _print_json(doc: Any) -> None:
-    sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n")
+_Parser = Parser
+_print_json = print_json
+_progress_bar = progress_bar
 
 
 def _box(text: str) -> tuple[float, float, float, float]:
@@ -205,6 +176,19 @@ def build_parser() -> argparse.ArgumentParser:
             op.add_argument("id")
         op.add_argument("--workspace", "-w", required=True)
         op.add_argument("--json", action="store_true")
+
+    registry = CommandRegistry(sub)
+    registry.adopt_group("catalog", cs)
+    registry.adopt_group("accounts", acs)
+    registry.adopt_group("media", ms)
+    for module_name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:  # a real missing dependency inside the module: say so
+                raise
+            continue  # a topic not built yet
+        module.register(registry)
     return p
 
 
@@ -871,6 +855,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_gui(None)
         if args.command == "open":
             return _run_gui(args.workspace)
+        func = getattr(args, "_func", None)
+        if func is not None:
+            return int(func(args))
         sub = getattr(args, f"{args.command}_command", None)
         return COMMANDS[(args.command, sub)](args)
     except StudioError as exc:

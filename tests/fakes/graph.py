@@ -27,6 +27,7 @@ from urllib.parse import urlencode
 
 from PIL import Image
 
+from .extensions import install_extensions
 from .server import FakeServer, HttpError, Request, Response, fetch
 
 V = r"^/(?:v\d+\.\d+/)?"  # optional version prefix
@@ -228,6 +229,7 @@ class FakeGraph(FakeServer):
         self._container_error_p = 0.0
         self._ids = itertools.count(17900000000000001)
         self._register()
+        install_extensions(self)
 
     @property
     def env(self) -> dict[str, str]:

@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from .extensions import install_extensions
 from .server import FakeServer, HttpError, Request, Response, fetch
 
 SPEC_PATH = Path(
@@ -185,6 +186,7 @@ class FakePinterest(FakeServer):
         self._window: tuple[float, int] = (0.0, 0)  # (window start, requests in it): 60 s windows
         self._ids = itertools.count(549755800001)
         self._register()
+        install_extensions(self)
 
     def start(self) -> FakePinterest:
         # Load the OpenAPI file now (≈1 s, once per process), not inside the first request under a

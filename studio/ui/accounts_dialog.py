@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -232,6 +233,7 @@ class AccountsDialog(QDialog):
     """See module doc. `accountsChanged` fires after every connect, rename and disconnect."""
 
     accountsChanged = Signal()
+    reconnected = Signal(str)  # account name whose login was renewed
 
     def __init__(
         self,
@@ -245,10 +247,15 @@ class AccountsDialog(QDialog):
         ask_passphrase: Callable[[QWidget], str | None] = ask_passphrase,
         confirm: Callable[[QWidget, str], bool] = ask_confirm,
         ask_name: Callable[[QWidget, str], str | None] = ask_name,
+        needs_reconnect: set[str] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Accounts")
+        # Names of accounts whose login the platforms refused (expired/revoked token): marked in the
+        # list, and reconnecting one removes it (the main window then re-queues the waiting jobs).
+        self.needs_reconnect: set[str] = set(needs_reconnect or ())
+        self._reconnecting: str | None = None
         self.resize(560, 420)
         self.registry = registry
         self.bridge = bridge
@@ -288,6 +295,9 @@ class AccountsDialog(QDialog):
         self.sandbox_box.setToolTip("Trial-access Pinterest apps can only create pins on the sandbox")
         self.connect_button = QPushButton("Connect…")
         self.connect_button.clicked.connect(self.start_connect)
+        self.reconnect_button = QPushButton("Reconnect…")
+        self.reconnect_button.setToolTip("Sign in again to renew an expired or revoked login")
+        self.reconnect_button.clicked.connect(self.reconnect_selected)
         self.rename_button = QPushButton("Rename…")
         self.rename_button.clicked.connect(self.rename_selected)
         self.disconnect_button = QPushButton("Disconnect")
@@ -307,6 +317,7 @@ class AccountsDialog(QDialog):
         row.addWidget(self.sandbox_box)
         row.addWidget(self.connect_button)
         row.addStretch(1)
+        row.addWidget(self.reconnect_button)
         row.addWidget(self.rename_button)
         row.addWidget(self.disconnect_button)
         row.addWidget(self.media_host_button)
@@ -341,8 +352,13 @@ class AccountsDialog(QDialog):
             top = QTreeWidgetItem([PLATFORM_LABELS[platform], f"{len(mine)} connected" if mine else "none"])
             self.tree.addTopLevelItem(top)
             for account in mine:
-                item = QTreeWidgetItem([account.name, self.details(account)])
+                details = self.details(account)
+                if account.name in self.needs_reconnect:
+                    details = "⚠ login expired or revoked: Reconnect · " + details
+                item = QTreeWidgetItem([account.name, details])
                 item.setData(0, ACCOUNT_ID_ROLE, account.id)
+                if account.name in self.needs_reconnect:
+                    item.setForeground(1, QColor("#d32f2f"))
                 top.addChild(item)
                 if account.id == selected:
                     self.tree.setCurrentItem(item)
@@ -400,6 +416,7 @@ class AccountsDialog(QDialog):
         self.connect_button.setEnabled(has_registry and not busy)
         self.platform_box.setEnabled(not busy)
         self.sandbox_box.setEnabled(not busy and self.platform_box.currentData() == "pinterest")
+        self.reconnect_button.setEnabled(has_registry and chosen and not busy)
         self.rename_button.setEnabled(has_registry and chosen and not busy)
         self.disconnect_button.setEnabled(has_registry and chosen and not busy)
 
@@ -436,6 +453,23 @@ class AccountsDialog(QDialog):
         self.refresh()
 
     # --- gestures -----------------------------------------------------------------------------------
+
+    def reconnect_selected(self) -> None:
+        """Sign in again for the selected account (same platform and sandbox): new tokens, same entry."""
+        if self.registry is None or self.job is not None:
+            return
+        account_id = self.selected_account_id()
+        account = self.registry.find(account_id) if account_id else None
+        if account is None:
+            return
+        index = self.platform_box.findData(account.platform)
+        if index >= 0:
+            self.platform_box.setCurrentIndex(index)
+        self.sandbox_box.setChecked(account.sandbox)
+        self._reconnecting = account.name
+        self.start_connect()
+        if self.job is None:  # the user backed out of the credentials prompt
+            self._reconnecting = None
 
     def start_connect(self) -> None:
         """Ask for the app credentials if needed, then run the connect job in a worker."""
@@ -484,19 +518,34 @@ class AccountsDialog(QDialog):
 
     def _connected(self, accounts: list[Account]) -> None:
         self._job_done()
+        wanted, self._reconnecting = self._reconnecting, None
         names = ", ".join(a.name for a in accounts)
-        self._set_status(f"Connected: {names}" if names else "No account was connected.")
+        renewed = [a.name for a in accounts if a.name in self.needs_reconnect]
+        for name in renewed:
+            self.needs_reconnect.discard(name)
+        if wanted is not None and wanted not in {a.name for a in accounts}:
+            # Signed in, but as someone else: the expired account still needs its own login.
+            self._set_status(
+                f"Connected: {names or 'no account'} — but not {wanted}. Sign in as {wanted} to renew it.",
+                error=True,
+            )
+        else:
+            self._set_status(f"Connected: {names}" if names else "No account was connected.")
         self.refresh()
         self.accountsChanged.emit()
+        for name in renewed:
+            self.reconnected.emit(name)
 
     def _connect_failed(self, error: StudioError) -> None:
         self._job_done()
+        self._reconnecting = None
         if isinstance(error, SecretsUnavailable):
             self._show_unavailable(error)
         self._set_status(error.message(), error=True)
 
     def _connect_cancelled(self) -> None:
         self._job_done()
+        self._reconnecting = None
         self._set_status("Connection cancelled.")
 
     def rename_selected(self) -> None:

@@ -382,6 +382,12 @@ class MainWindow(QMainWindow):
         self.cancel_button.setVisible(False)
         self.cancel_button.clicked.connect(self.bridge.cancel_all)
         self.status_text = QLabel("")
+        # Shown while an account's login is refused (Meta 190 / Pinterest 401): one click to sign in again.
+        self._needs_reconnect: set[str] = set()
+        self.reconnect_button = QPushButton("")
+        self.reconnect_button.setVisible(False)
+        self.reconnect_button.setStyleSheet("color: #d32f2f;")
+        self.reconnect_button.clicked.connect(self.reconnect_accounts)
         self.jobs_label = QLabel("")
         self.jobs_label.setVisible(False)
         self.jobs_label.setMaximumWidth(320)
@@ -390,6 +396,7 @@ class MainWindow(QMainWindow):
         holder = QWidget()
         hl = QHBoxLayout(holder)
         hl.setContentsMargins(0, 0, 0, 0)
+        hl.addWidget(self.reconnect_button)
         hl.addWidget(self.jobs_label)
         hl.addWidget(self.progress)
         hl.addWidget(self.cancel_button)
@@ -990,9 +997,7 @@ class MainWindow(QMainWindow):
         self.outbox_runner = runner
         runner.jobsChanged.connect(self.outbox_panel.refresh)
         runner.published.connect(self._outbox_published)
-        runner.needsReconnect.connect(
-            lambda name: self.status_text.setText(f"Reconnect {name} (Settings → Accounts)")
-        )
+        runner.needsReconnect.connect(self._account_needs_reconnect)
         runner.unavailable.connect(lambda text: self.status_text.setText(f"Outbox paused: {text}"))
         runner.failed.connect(lambda text: self.status_text.setText(f"Publishing: {text}"))
 
@@ -1055,12 +1060,63 @@ class MainWindow(QMainWindow):
         self.posts_dock.show()
         self.posts_dock.raise_()
 
-    def accounts_dialog(self) -> None:
+    def accounts_dialog(self, select: str | None = None) -> None:
         """Settings → Accounts: connecting runs in a worker, so the window stays live meanwhile."""
         from studio.ui.accounts_dialog import AccountsDialog, open_registry
 
         registry, problem = open_registry()
-        self.run_dialog(AccountsDialog(registry, self.bridge, unavailable=problem, parent=self))
+        dialog = AccountsDialog(
+            registry, self.bridge, unavailable=problem, needs_reconnect=self._needs_reconnect, parent=self
+        )
+        dialog.reconnected.connect(self._account_reconnected)
+        if select:
+            with contextlib.suppress(KeyError):
+                dialog.select_account(select)
+        self.run_dialog(dialog)
+
+    # --- expired / revoked logins -----------------------------------------------------------
+
+    def _account_needs_reconnect(self, name: str) -> None:
+        """A job stopped because the platform refused the account's login: it waits, never loops."""
+        self._needs_reconnect.add(name)
+        self.status_text.setText(
+            f"{name}: the login expired or was revoked; its posts wait until you reconnect."
+        )
+        self._update_reconnect_button()
+
+    def _update_reconnect_button(self) -> None:
+        names = sorted(self._needs_reconnect)
+        if not names:
+            self.reconnect_button.setVisible(False)
+            return
+        self.reconnect_button.setText(
+            f"Reconnect {names[0]}…" if len(names) == 1 else f"Reconnect {len(names)} accounts…"
+        )
+        self.reconnect_button.setToolTip("Sign in again: " + ", ".join(names))
+        self.reconnect_button.setVisible(True)
+
+    def reconnect_accounts(self) -> None:
+        """Status-bar "Reconnect <account>…": the Accounts dialog with that account selected."""
+        first = min(self._needs_reconnect) if self._needs_reconnect else None
+        self.accounts_dialog(select=first)
+
+    def _account_reconnected(self, name: str) -> None:
+        """New login for `name`: the jobs that waited for it are queued again (each resumes its steps)."""
+        from studio.publish.outbox import FAILED
+
+        self._needs_reconnect.discard(name)
+        self._update_reconnect_button()
+        box = self.outbox_runner.outbox() if self.outbox_runner is not None else None
+        requeued = 0
+        if box is not None:
+            for job in box.jobs([FAILED]):
+                if job.account == name and (job.last_error or "").startswith("Reconnect "):
+                    requeued += int(box.retry(job.id))
+        if requeued:
+            self.status_text.setText(f"{name} reconnected: {requeued} waiting post(s) queued again.")
+            self._outbox_changed()
+        else:
+            self.status_text.setText(f"{name} reconnected.")
 
     def publish_dialog(self) -> None:
         """Post → Publish… for the post selected in the posts panel."""

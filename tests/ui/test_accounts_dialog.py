@@ -197,6 +197,40 @@ def test_connect_rename_disconnect_round_trip_removes_secrets(
     assert registry.tokens("Maison Page").access_token == "EAAG_page_token_value_0001"
 
 
+def test_reconnect_renews_the_flagged_account_and_says_so(
+    qtbot: Any, registry: AccountRegistry, bridge: WorkerBridge
+) -> None:
+    registry.connect(
+        platform="pinterest",
+        kind="pinterest",
+        remote_id="1000000001",
+        name="studio_demo",
+        tokens=TokenSet("pina_OLD_expired_token_value", "pinr.OLD_refresh", expires_at=1.0),
+        extra={"username": "studio_demo"},
+    )
+    prompts, calls = Prompts(), list[dict[str, Any]]()
+    dialog = make_dialog(
+        qtbot,
+        registry,
+        bridge,
+        connector=scripted_connector(calls),
+        needs_reconnect={"studio_demo"},
+        **prompts.kwargs(),
+    )
+    dialog.select_account("studio_demo")
+    assert "Reconnect" in dialog.tree.currentItem().text(1)
+    assert dialog.reconnect_button.isEnabled()
+    dialog.platform_box.setCurrentIndex(dialog.platform_box.findData("instagram"))  # reconnect ignores it
+    with qtbot.waitSignal(dialog.reconnected, timeout=5000) as signal:
+        dialog.reconnect_button.click()
+    assert signal.args == ["studio_demo"]
+    assert calls == [{"platform": "pinterest", "client_id": "1500001", "sandbox": False}]
+    assert registry.tokens("studio_demo").access_token == ACCESS  # renewed in place
+    assert dialog.account_names() == ["studio_demo"] and dialog.needs_reconnect == set()
+    dialog.select_account("studio_demo")
+    assert "Reconnect" not in dialog.tree.currentItem().text(1)
+
+
 def test_cancel_ends_a_waiting_connect_without_adding_anything(
     qtbot: Any, registry: AccountRegistry, bridge: WorkerBridge
 ) -> None:

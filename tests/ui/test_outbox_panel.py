@@ -290,3 +290,36 @@ def test_outbox_dock_and_view_toggle(make_window: Callable[..., MainWindow]) -> 
     assert win.outbox_dock.isHidden()
     action.trigger()
     assert not win.outbox_dock.isHidden()
+
+
+def test_expired_login_shows_reconnect_and_a_renewed_login_requeues_the_waiting_jobs(
+    qtbot: Any, make_window: Callable[..., MainWindow], sample_workspace: Path
+) -> None:
+    with Outbox.open(sample_workspace) as box:
+        waiting = box.enqueue("post_a", "instagram", "shop", make_plan("post_a"))
+        other = box.enqueue("post_b", "instagram", "shop", make_plan("post_b"))
+        fail(box, waiting, "Reconnect shop: the Instagram login expired (error 190)")
+        fail(box, other, "The image is 9 MB; Instagram takes 8 MB at most")  # a real failure: stays
+    win = make_window()
+    run = FakeRun()
+    win.outbox_run_fn = run
+    win.outbox_registry_fn = lambda: ("REG", None)
+    assert win.open_workspace(sample_workspace)
+    assert not win.reconnect_button.isVisible()
+
+    win.outbox_runner.needsReconnect.emit("shop")
+    assert win.reconnect_button.isVisible() and win.reconnect_button.text() == "Reconnect shop…"
+    assert "shop" in win.status_text.text()
+
+    shown: list[Any] = []
+    win.run_dialog = lambda dialog: shown.append(dialog) or False  # type: ignore[method-assign]
+    win.reconnect_button.click()
+    assert len(shown) == 1 and shown[0].needs_reconnect == {"shop"}
+
+    shown[0].reconnected.emit("shop")  # what the dialog says after a successful sign-in
+    assert not win.reconnect_button.isVisible()
+    assert "shop reconnected: 1 waiting post(s) queued again" in win.status_text.text()
+    qtbot.waitUntil(lambda: not win.outbox_runner.active and bool(run.calls), timeout=5000)
+    with Outbox.open(sample_workspace) as box:
+        assert box.state(waiting) == DONE  # queued again and published by the runner
+        assert box.state(other) == FAILED  # not a login problem: left for the user

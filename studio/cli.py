@@ -11,6 +11,7 @@ import argparse
 import importlib
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -791,11 +792,28 @@ def cmd_outbox(a: argparse.Namespace) -> int:
             return EXIT_OK
         ok = outbox.retry(a.id) if a.outbox_command == "retry" else outbox.cancel(a.id)
         state = outbox.state(a.id)
+        swept = _sweep_after_cancel(outbox) if ok and a.outbox_command == "cancel" else 0
     if a.json:
-        _print_json({"id": a.id, "changed": ok, "state": state})
+        _print_json({"id": a.id, "changed": ok, "state": state, "deleted_uploads": swept})
     else:
         print(f"{a.id}: {state}" if ok else f"{a.id}: nothing to do (it is {state})")
+        if swept:
+            print(f"Deleted {swept} uploaded file(s) of cancelled jobs from the media bucket.")
     return EXIT_OK if ok else EXIT_NOTHING
+
+
+def _sweep_after_cancel(outbox: Any) -> int:
+    """A cancelled job's files leave the media bucket now, when the bucket can be reached; otherwise
+    the next publishing run deletes them (nothing is lost either way)."""
+    if not outbox.stranded_uploads():
+        return 0
+    from studio.jobs.publish import default_clients_factory, sweep_stranded_uploads
+
+    try:
+        factory = default_clients_factory(_registry())
+    except StudioError:
+        return 0
+    return sweep_stranded_uploads(outbox, getattr(factory, "media_host", None), time.time())
 
 
 def display_problem() -> str | None:

@@ -252,6 +252,7 @@ def default_clients_factory(
         cache[account.id] = clients
         return clients
 
+    factory.media_host = host  # type: ignore[attr-defined]  # for sweep_stranded_uploads
     return factory
 
 
@@ -1067,6 +1068,7 @@ class OutboxSummary:
     failed: list[str] = field(default_factory=list)
     rescheduled: list[str] = field(default_factory=list)
     reconnect: dict[str, str] = field(default_factory=dict)  # job id -> "Reconnect <account>"
+    swept: int = 0  # bucket objects of stopped jobs deleted by this run
     pending: int = 0
     permalinks: dict[str, list[str]] = field(default_factory=dict)
 
@@ -1076,6 +1078,7 @@ class OutboxSummary:
             "failed": list(self.failed),
             "rescheduled": list(self.rescheduled),
             "reconnect": dict(self.reconnect),
+            "swept": self.swept,
             "pending": self.pending,
             "permalinks": {k: list(v) for k, v in self.permalinks.items()},
         }
@@ -1131,6 +1134,7 @@ def run_outbox(
         if result.state == DONE:
             summary.published.append(result.id)
             summary.permalinks[result.id] = list(result.permalinks)
+            _record_post_prices(workspace, result)
             if on_published is not None:
                 on_published(result)
         elif result.last_error and result.last_error.startswith("Reconnect "):
@@ -1155,6 +1159,7 @@ def run_outbox(
                 break
             if not due:
                 sleep(max(0.0, wake - now()) + 0.01)
+        summary.swept = sweep_stranded_uploads(outbox, getattr(factory, "media_host", None), now())
         active = outbox.jobs(ACTIVE)
         summary.pending = len(active)
         summary.rescheduled = [j.id for j in active if j.retry_at is not None]
@@ -1166,6 +1171,36 @@ def run_outbox(
         outbox.close()
         if close:
             workspace.close()
+
+
+def sweep_stranded_uploads(outbox: Outbox, host_fn: Callable[[], Any] | None, now: float) -> int:
+    """Delete from the media bucket the files of jobs that stopped before their cleanup step.
+
+    A cancelled or permanently failed Instagram job would otherwise leave the brand's (maybe
+    unreleased) image in the bucket for good. Deleting never costs a later Retry anything: the
+    outbox records whether Retry must upload again. Problems (bucket unreachable) are not fatal: the
+    next run tries again. Returns how many objects were deleted.
+    """
+    stranded = outbox.stranded_uploads(now)
+    if not stranded or host_fn is None:
+        return 0
+    try:
+        host = host_fn()
+    except (PublishError, UsageError) as exc:
+        log.info("Media bucket not reachable for cleanup: %s", exc)
+        return 0
+    if host is None:
+        return 0
+    deleted = 0
+    for upload in stranded:
+        try:
+            host.delete(upload.object_key)
+        except PublishError as exc:
+            log.info("Could not delete a stopped job's upload yet: %s", exc)
+            continue
+        outbox.release_upload(upload)
+        deleted += 1
+    return deleted
 
 
 def _next_wake(outbox: Outbox) -> float | None:
@@ -1346,6 +1381,27 @@ def parse_when(text: str) -> float:
             f"'{text}' is not an ISO time", where=Where(field="--at"), hint="e.g. 2026-12-01T09:30+01:00"
         ) from None
     return value.timestamp()
+
+
+def _record_post_prices(ws: Workspace, job: Job) -> None:
+    """Price ledger (studio.core.price_ledger): remember the prices a just-published post shows, so
+    a later catalog change lists it as stale. Prices are those of the catalog now — the post was
+    rendered from it moments ago. Never fails publishing: the ledger is a warning system."""
+    try:
+        from studio.core.price_ledger import PriceLedger, shown_for_media
+
+        post = next((p for p in ws.project.posts if p.id == job.post_id), None)
+        media = [m for mid in (post.media_ids if post else []) if (m := ws.project.media_by_id(mid))]
+        products = {t.product_id: ws.catalog.get(t.product_id) for m in media for t in m.tags}
+        rows = [s for m in media for s in shown_for_media(m, products)]
+        if rows:
+            with PriceLedger.for_workspace(ws.root) as ledger:
+                permalink = job.permalinks[0] if job.permalinks else ""
+                ledger.record_post(
+                    job.id, rows, platform=job.platform, permalink=permalink, post_id=job.post_id
+                )
+    except Exception as exc:  # logged, never raised
+        log.warning("Could not record the prices of published post %s: %s", job.post_id, exc)
 
 
 def history(ws: Workspace | Path | str) -> list[dict[str, Any]]:

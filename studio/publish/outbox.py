@@ -42,6 +42,7 @@ from studio.publish.plan import PublishPlan, Step
 OUTBOX_NAME = "outbox.sqlite"
 DEFAULT_LEASE_S = 600.0  # covers the longest single step (IG polls: once a minute for 5 minutes)
 MISSED_GRACE_S = 15 * 60.0  # a schedule older than this when the app starts is "missed"
+CONTAINER_LIFE_S = 24 * 3600.0  # an unpublished Instagram container expires after 24 h (publishing.md)
 
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
 JOB_STATES = (QUEUED, RUNNING, DONE, FAILED, CANCELLED)
@@ -184,6 +185,16 @@ class Job:
             "next_step": self.next_step,
             "steps": [s.to_dict() for s in self.steps],
         }
+
+
+@dataclass(frozen=True, slots=True)
+class StrandedUpload:
+    """An uploaded image/video of a stopped job, still in the media bucket (see `stranded_uploads`)."""
+
+    job_id: str
+    media_id: str
+    object_key: str
+    redo_upload: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -504,6 +515,69 @@ class Outbox:
                 "UPDATE steps SET state=?, error=NULL WHERE job_id=? AND state=?", (PENDING, job_id, FAILED)
             )
             return True
+
+    # -- bucket objects of jobs that stopped --------------------------------------------------------
+
+    def stranded_uploads(
+        self, now: float | None = None, *, container_life_s: float = CONTAINER_LIFE_S
+    ) -> list[StrandedUpload]:
+        """Objects in the media bucket whose job stopped (cancelled, or failed with no retry time)
+        before its cleanup step deleted them: privacy and storage say they go now, not never.
+
+        Each comes with what deleting it means for a later Retry: `redo_upload` (the container was
+        not created yet, so Retry uploads again) or not (the platform already fetched the file, or
+        its container expired after `container_life_s`). An object a container is still fetching
+        (a video being processed) is left until that container is done or expired.
+        """
+        t = self.clock() if now is None else now
+        rows = (
+            self._conn()
+            .execute(
+                "SELECT * FROM jobs WHERE (state=? OR (state=? AND retry_at IS NULL)) "
+                "AND (lease_owner IS NULL OR lease_expires < ?) ORDER BY updated_at",
+                (CANCELLED, FAILED, t),
+            )
+            .fetchall()
+        )
+        out: list[StrandedUpload] = []
+        for row in rows:
+            job = self._job(row)
+            states = {s.key: s for s in job.steps}
+            for step in job.steps:
+                if not step.key.startswith("ig.upload.") or not step.remote_ids.get("object_key"):
+                    continue
+                media_id = step.key.removeprefix("ig.upload.")
+                cleanup = states.get(f"ig.cleanup.{media_id}")
+                if cleanup is None or cleanup.state == DONE:
+                    continue
+                container = states.get(f"ig.container.{media_id}")
+                poll = states.get(f"ig.poll.{media_id}")
+                created = container is not None and container.state == DONE
+                fetched = created and (poll is None or poll.state == DONE)
+                expired = t - job.updated_at > container_life_s
+                if created and not fetched and not expired:
+                    continue  # the platform may still be fetching it
+                out.append(
+                    StrandedUpload(job.id, media_id, step.remote_ids["object_key"], redo_upload=not created)
+                )
+        return out
+
+    def release_upload(self, upload: StrandedUpload) -> None:
+        """Record that `upload`'s object was deleted: either the upload step is to be done again on a
+        Retry (its ids forgotten), or the cleanup step is done."""
+        now = self.clock()
+        with self._tx() as db:
+            if upload.redo_upload:
+                db.execute(
+                    "UPDATE steps SET state=?, remote_ids='{}', error=NULL, attempts=0, finished_at=NULL "
+                    "WHERE job_id=? AND key=?",
+                    (PENDING, upload.job_id, f"ig.upload.{upload.media_id}"),
+                )
+            else:
+                db.execute(
+                    "UPDATE steps SET state=?, finished_at=? WHERE job_id=? AND key=?",
+                    (DONE, now, upload.job_id, f"ig.cleanup.{upload.media_id}"),
+                )
 
     # -- reading --------------------------------------------------------------------------------------
 

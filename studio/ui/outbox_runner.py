@@ -134,6 +134,9 @@ class OutboxRunner(QObject):
             return False
         try:
             due = self.due_count()
+            if not due:  # a run also deletes the bucket files of stopped jobs
+                box = self.outbox()
+                due = len(box.stranded_uploads(self.clock())) if box is not None else 0
         except Exception as exc:  # a locked/damaged outbox must not break the timer
             log.warning("outbox check failed: %s", exc)
             return False

@@ -232,3 +232,49 @@ def test_schedule_facebook_natively_and_hold_instagram(
         assert outbox.state(ig_job) == "queued"
     later = run_outbox(demo, registry=reg, clients_factory=factory, poll_s=0.0, now=lambda: at + 1)
     assert later.published == [ig_job] and len(fp.graph.published_on("instagram")) == 1
+
+
+IMAGE_TOO_LARGE = {
+    "error": {
+        "message": "The image size is too large.",
+        "type": "OAuthException",
+        "code": 36000,
+        "error_subcode": 2207004,
+        "is_transient": False,
+        "error_user_msg": "The image is too large to download. It should be less than 8 MiB.",
+    }
+}
+
+
+def test_stopped_jobs_leave_no_files_in_the_bucket_and_retry_uploads_again(
+    fake_platforms: Any, demo: Path, tmp_path: Path
+) -> None:
+    fp = fake_platforms
+    reg = make_registry(fp, tmp_path / "app")
+    single_id, carousel_id = add_posts(demo)
+    accounts = accounts_of(reg)
+    factory = default_clients_factory(reg, media_host=host_settings(fp))
+
+    [job] = enqueue_post(demo, single_id, ["instagram"], accounts=accounts)
+    fp.graph.fail_next(
+        1, status=400, body=IMAGE_TOO_LARGE, path=r"/media$", method="POST"
+    )  # the container is refused
+    summary = run_outbox(demo, registry=reg, clients_factory=factory, poll_s=0.0, retry_base_s=0.05, wait_s=2)
+    assert summary.failed == [job], (summary, fp.graph.requests_to("POST", r"/media$"))
+    assert summary.swept == 1 and fp.s3.keys() == []  # the image does not stay in the bucket
+
+    with Outbox.open(demo) as ob:
+        assert ob.retry(job)
+    summary = run_outbox(demo, registry=reg, clients_factory=factory, poll_s=0.0, retry_base_s=0.05, wait_s=2)
+    assert summary.published == [job]  # Retry uploaded the file again (its URL had been deleted)
+    assert len(fp.graph.published_on("instagram")) == 1 and fp.s3.keys() == []
+
+    [cjob] = enqueue_post(demo, carousel_id, ["instagram"], accounts=accounts)
+    fp.graph.fail_next(1, status=400, body=IMAGE_TOO_LARGE, path=r"/media$", method="POST")
+    run_outbox(demo, registry=reg, clients_factory=factory, poll_s=0.0, retry_base_s=0.05, wait_s=2)
+    with Outbox.open(demo) as ob:
+        assert ob.cancel(cjob)
+        assert ob.stranded_uploads() == []  # the failed run already deleted its upload
+    assert fp.s3.keys() == []
+    again = run_outbox(demo, registry=reg, clients_factory=factory, poll_s=0.0)
+    assert again.swept == 0 and len(fp.graph.published_on("instagram")) == 1

@@ -436,3 +436,62 @@ def test_claim_without_a_worker_name_makes_one(box: Outbox) -> None:
     box.begin_step(job, "s0", worker=job.lease_owner)
     box.record_step(job, "s0", {"id": "A"}, worker=job.lease_owner)
     assert box.get(job_id).step("s0").state == DONE
+
+
+def video_plan(post_id: str = "post_v") -> PublishPlan:
+    """upload → container → poll → publish → cleanup, as plan.py builds it for one video item."""
+    keys = [
+        ("ig.upload.m1", "upload", True),
+        ("ig.container.m1", "container", False),
+        ("ig.poll.m1", "poll", True),
+        ("ig.publish", "publish", False),
+        ("ig.cleanup.m1", "cleanup", True),
+    ]
+    steps = [Step(k, a, k, idempotent=i, records=("id",)) for k, a, i in keys]
+    return PublishPlan(
+        post_id=post_id,
+        platform="instagram",
+        target="instagram.reel",
+        account="shop",
+        steps=steps,
+        decision={"post_id": post_id, "platform": "instagram", "target": "instagram.reel", "tags": []},
+    )
+
+
+def test_stranded_uploads_follow_what_the_platform_still_needs(box: Outbox, clock: Clock) -> None:
+    # uploaded, container not created, then the job failed: delete, and Retry uploads again
+    a = box.enqueue("post_a", "instagram", "shop", video_plan("post_a"))
+    box.claim(a, "w")
+    box.record_step(
+        a, "ig.upload.m1", {"object_key": "studio/post_a/m1.mp4", "url": "u"}, done=True, worker="w"
+    )
+    box.fail(a, "container refused", None, worker="w")
+    # uploaded and container created, still processing (poll pending), then cancelled: keep for now
+    b = box.enqueue("post_b", "instagram", "shop", video_plan("post_b"))
+    box.claim(b, "w")
+    box.record_step(
+        b, "ig.upload.m1", {"object_key": "studio/post_b/m1.mp4", "url": "u"}, done=True, worker="w"
+    )
+    box.record_step(b, "ig.container.m1", {"container_id": "c1"}, done=True, worker="w")
+    box.release(b, "w")
+    assert box.cancel(b)
+    # a queued job (will retry by itself) is never touched
+    c = box.enqueue("post_c", "instagram", "shop", video_plan("post_c"))
+    box.claim(c, "w")
+    box.record_step(
+        c, "ig.upload.m1", {"object_key": "studio/post_c/m1.mp4", "url": "u"}, done=True, worker="w"
+    )
+    box.fail(c, "429", clock.t + 60, worker="w")
+
+    stranded = box.stranded_uploads()
+    assert [(s.job_id, s.object_key, s.redo_upload) for s in stranded] == [(a, "studio/post_a/m1.mp4", True)]
+    box.release_upload(stranded[0])
+    assert box.get(a).step("ig.upload.m1").state == PENDING and not box.get(a).step("ig.upload.m1").remote_ids
+    assert box.stranded_uploads() == []
+
+    clock.t += 25 * 3600  # b's container expired: nothing will fetch the file any more
+    [late] = box.stranded_uploads()
+    assert (late.job_id, late.redo_upload) == (b, False)
+    box.release_upload(late)
+    assert box.get(b).step("ig.cleanup.m1").state == DONE
+    assert box.stranded_uploads() == []

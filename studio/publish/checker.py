@@ -739,7 +739,12 @@ def _check_text(ctx: _Ctx, tc: TargetCaps, decision: FallbackDecision) -> None:
             f"{field_name}_length",
             f"the {field_name} has {len(sent):,} characters{extra}, "
             f"the limit is {tc.caption_chars:,}" + _unconfirmed(tc, "caption_chars"),
-            fix={"action": "trim_caption", "field": field_name, "max_chars": max(0, budget)},
+            fix={
+                "action": "trim_caption",
+                "field": field_name,
+                "max_chars": max(0, budget),
+                "platform": tc.platform,
+            },
             fix_words=f"shorten the {field_name} to {max(0, budget):,} characters",
         )
     if tc.hashtags is not None and count_hashtags(sent) > tc.hashtags:
@@ -764,7 +769,7 @@ def _check_text(ctx: _Ctx, tc: TargetCaps, decision: FallbackDecision) -> None:
             ERROR,
             "title_length",
             f"the title has {len(title)} characters, the limit is {tc.title_chars}",
-            fix={"action": "trim_title", "max_chars": tc.title_chars},
+            fix={"action": "trim_title", "max_chars": tc.title_chars, "platform": tc.platform},
             fix_words=f"shorten the title to {tc.title_chars} characters",
         )
     alt = str(settings.get("alt_text") or "")
@@ -773,7 +778,7 @@ def _check_text(ctx: _Ctx, tc: TargetCaps, decision: FallbackDecision) -> None:
             ERROR,
             "alt_text_length",
             f"the alt text has {len(alt)} characters, the limit is {tc.alt_text_chars}",
-            fix={"action": "trim_alt_text", "max_chars": tc.alt_text_chars},
+            fix={"action": "trim_alt_text", "max_chars": tc.alt_text_chars, "platform": tc.platform},
             fix_words=f"shorten the alt text to {tc.alt_text_chars} characters",
         )
     if tc.link_field:

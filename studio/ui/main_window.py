@@ -18,7 +18,7 @@ import copy
 import importlib.util
 import logging
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -53,7 +53,7 @@ from studio import __version__
 from studio.core import recovery
 from studio.core.app_settings import AppSettings
 from studio.core.errors import StudioError
-from studio.core.model import Project
+from studio.core.model import Post, Project
 from studio.core.workspace import Workspace
 from studio.ui import actions as registry
 from studio.ui import commands
@@ -903,7 +903,7 @@ class MainWindow(QMainWindow):
         else:
             self.canvas.select_all()
 
-    def crop_dialog(self) -> None:
+    def crop_dialog(self, preset: str | None = None) -> None:
         """File → Crop for sizes… on the open photo (OK is one undo step)."""
         from studio.ui.crop_dialog import CropDialog
 
@@ -912,7 +912,7 @@ class MainWindow(QMainWindow):
             self.status_text.setText("Open a photo to set its crop for each size")
             return
         try:
-            dialog = CropDialog(doc, media_id, self, bridge=self.bridge)
+            dialog = CropDialog(doc, media_id, self, bridge=self.bridge, preset=preset)
         except StudioError as exc:
             self.show_error(exc)
             return
@@ -1146,23 +1146,63 @@ class MainWindow(QMainWindow):
             commands.set_posts(doc, [after if p.id == after.id else p for p in doc.project.posts], text)
 
         def fix(action: dict[str, Any]) -> None:
-            if action.get("action") == "trim_caption" and action.get("field") == "caption":
-                current = self.posts.current_post() or post
-                limit = int(action.get("max_chars") or 0)
-                after = copy.deepcopy(current)
-                after.caption = after.caption[:limit].rstrip()
-                edited(after, "Shorten caption")
-                dialog.set_post(after)
-            else:  # re-render, remove tags, … : the commands for these come with their own issues
-                self.status_text.setText(
-                    f"Fix “{action.get('action')}”: apply it in the editor, then re-check"
-                )
+            current = self.posts.current_post() or post
+            message = self.apply_publish_fix(current, action, edited)
+            if isinstance(message, Post):
+                dialog.set_post(message)
+            elif message:
+                self.status_text.setText(message)
+            else:
+                dialog.set_post(self.posts.current_post() or current)  # re-check what changed
 
         dialog.postEdited.connect(edited)
         dialog.fixRequested.connect(fix)
         dialog.published.connect(lambda ids: self.status_text.setText(f"Queued {len(ids)} publishing job(s)"))
         dialog.published.connect(lambda ids: self._outbox_changed())
         self.run_dialog(dialog)
+
+    def apply_publish_fix(
+        self, post: Post, fix: dict[str, Any], edited: Callable[[Post, str], None]
+    ) -> Post | str | None:
+        """Apply a checker finding's Fix (one undo step each). Returns the new post, a status
+        message when the fix needs the user elsewhere, or None after a workspace-level change."""
+        from studio.core.post_fixes import apply_post_fix
+        from studio.publish.fallback import PREFS_KEY
+        from studio.ui.publish_dialog import fix_label
+
+        doc = self.doc
+        if doc is None:
+            return "No workspace is open"
+        action = str(fix.get("action", ""))
+        after = apply_post_fix(post, fix)
+        if after is not None:
+            edited(after, fix_label(fix))
+            return after
+        if action == "remove_tags":
+            tag_ids = list(fix.get("tag_ids") or [])  # the unknown product's tag, or those over the limit
+            media = doc.project.media_by_id(str(fix.get("media_id")))
+            if media is None or not tag_ids:
+                return "That media is no longer in the workspace"
+            commands.remove_tags(doc, media.id, tag_ids)
+            return None
+        if action == "set_fallback":
+            prefs = dict(doc.project.extra.get(PREFS_KEY) or {})
+            modes = list(prefs.get("fallback") or [])
+            for mode in fix.get("modes") or []:
+                if mode not in modes:
+                    modes.insert(0, mode)
+            prefs["fallback"] = modes
+            commands.set_extra(doc, PREFS_KEY, prefs, "Use the labeled render for fallbacks")
+            return None
+        if action == "rerender" and fix.get("media_id"):
+            # Publish re-renders to the size by itself; the user may want to choose what the crop keeps.
+            self.show_media(str(fix["media_id"]))
+            self.crop_dialog(preset=str(fix.get("preset") or "") or None)
+            return None
+        if action == "edit_product":
+            self.catalog_dock.show()
+            return f"Add the product's URL to the catalog ({fix.get('product_id')}), then re-import it"
+        return f"{fix_label(fix)}: do it in the editor, then check again"
 
     def show_shortcuts(self) -> None:
         self.run_dialog(ShortcutsDialog(self))

@@ -415,3 +415,42 @@ def test_label_style_dialog_change_is_one_undo_step(qtbot, window: MainWindow) -
     assert window.windowTitle().startswith("•")
     window.action_map["edit.undo"].trigger()
     assert window.doc.label_style.preset == "pill"
+
+
+def test_publish_fixes_apply_as_undoable_steps(qtbot, make_window, studio_workspace: Path) -> None:
+    from studio.core.model import Post, Tag
+    from studio.publish.fallback import PREFS_KEY
+
+    win = make_window(studio_workspace)
+    look = _media(win, "look.jpg")
+    product = next(iter(win.doc.catalog.all()))
+    commands.add_tags(win.doc, look.id, [Tag(id="t1", product_id=product.id, x=0.3, y=0.4)])
+    post = Post(id="p1", media_ids=[look.id], caption="Slow mornings " + "#tag " * 40)
+    edits: list[tuple[Post, str]] = []
+
+    def edited(after: Post, text: str) -> None:
+        edits.append((after, text))
+
+    after = win.apply_publish_fix(post, {"action": "remove_hashtags", "max": 30}, edited)
+    assert isinstance(after, Post) and after.caption.count("#") == 30 and edits[0][1] == "Remove hashtags"
+
+    assert (
+        win.apply_publish_fix(post, {"action": "remove_tags", "media_id": look.id, "tag_ids": ["t1"]}, edited)
+        is None
+    )
+    assert win.doc.media(look.id).tags == []
+    win.action_map["edit.undo"].trigger()
+    assert [t.id for t in win.doc.media(look.id).tags] == ["t1"]
+
+    assert win.apply_publish_fix(post, {"action": "set_fallback", "modes": ["labeled"]}, edited) is None
+    assert win.doc.project.extra[PREFS_KEY]["fallback"][0] == "labeled"
+    win.action_map["edit.undo"].trigger()
+    assert PREFS_KEY not in win.doc.project.extra
+
+    shown: list[object] = []
+    win.run_dialog = lambda dialog: shown.append(dialog) or False  # type: ignore[method-assign]
+    win.apply_publish_fix(
+        post, {"action": "rerender", "media_id": look.id, "preset": "instagram-portrait"}, edited
+    )
+    assert win.controller.media_id == look.id
+    assert shown and shown[0].preset_box.currentData() == "instagram-portrait"

@@ -132,7 +132,9 @@ def test_long_caption_blocks_publish_and_wrong_aspect_offers_the_rerender_fix(
     assert caption_button.text() == "Shorten caption"
     with qtbot.waitSignal(dialog.fixRequested, timeout=1000) as fired:
         caption_button.click()
-    assert fired.args == [{"action": "trim_caption", "field": "caption", "max_chars": 2200}]
+    assert fired.args == [
+        {"action": "trim_caption", "field": "caption", "max_chars": 2200, "platform": "instagram"}
+    ]
 
     # the main window applies the fix and hands the new post back: the caption error is gone and the
     # aspect alone does not block (the publish job re-renders at 4:5 itself, as the note says)

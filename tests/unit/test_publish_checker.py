@@ -203,7 +203,7 @@ def test_tags_per_media_over_the_limit() -> None:
 
 def test_caption_hashtags_title_and_alt_text_lengths() -> None:
     f = only(run([img("m1")], ["instagram"], caption="x" * 2201), "caption_length")
-    assert f.fix == {"action": "trim_caption", "field": "caption", "max_chars": 2200}
+    assert f.fix == {"action": "trim_caption", "field": "caption", "max_chars": 2200, "platform": "instagram"}
     # the product links the fallback appends count too
     linked = only(run([img("m1", tags=1)], ["facebook"], caption="x" * 63150), "caption_length")
     assert "with the product links" in linked.message and linked.fix is not None
@@ -216,8 +216,8 @@ def test_caption_hashtags_title_and_alt_text_lengths() -> None:
         "pinterest": {"board_id": "1", "title": "t" * 101, "alt_text": "a" * 501, "link": "https://x.example"}
     }
     findings = run([img("m1")], ["pinterest"], settings=pin)
-    assert only(findings, "title_length").fix == {"action": "trim_title", "max_chars": 100}
-    assert only(findings, "alt_text_length").fix == {"action": "trim_alt_text", "max_chars": 500}
+    assert only(findings, "title_length").fix == {"action": "trim_title", "max_chars": 100, "platform": "pinterest"}
+    assert only(findings, "alt_text_length").fix == {"action": "trim_alt_text", "max_chars": 500, "platform": "pinterest"}
     desc = only(
         run([img("m1")], ["pinterest"], caption="d" * 801, settings={"pinterest": {"board_id": "1"}}),
         "description_length",

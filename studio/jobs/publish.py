@@ -327,20 +327,21 @@ def render_media(
 
     Clean JPEG where tags go natively, labeled where the fallback says so. Returns (media id -> file,
     checker uploads, media id -> {tag id: (x, y) in the rendered image}). Videos are rendered only where
-    labeled (`_render_videos`); otherwise they keep their source.
+    labeled (`_render_videos`), also inside a mixed photo + video carousel; otherwise they keep their
+    source.
     """
     from studio.jobs.export_batch import export_batch
 
     media = post_media(post, ws.project)
     images = [m for m in media if m.kind is MediaKind.IMAGE]
     videos = [m for m in media if m.kind is MediaKind.VIDEO and decision.render.get(m.id) == LABELED]
-    if videos and not images:
-        return _render_videos(ws, post, platform, videos, progress=progress), {}, {}
+    # A carousel may mix photos and videos: each labeled video is rendered too, never sent bare.
+    video_files = _render_videos(ws, post, platform, videos, progress=progress) if videos else {}
     if not images:
-        return {}, {}, {}
+        return video_files, {}, {}
     preset = _aspect_preset(platform, images[0].width, images[0].height)
     if preset is None:
-        return {}, {}, {}
+        return video_files, {}, {}
     kinds = sorted({"labeled" if decision.render.get(m.id) == LABELED else "clean" for m in images})
     out = ws.cache_dir / PUBLISH_CACHE / platform
     manifest = export_batch(
@@ -374,7 +375,7 @@ def render_media(
         for problem in item.problems:
             log.warning("render of %s for %s: %s", item.media_id, platform, problem.get("message"))
     uploads = uploads_from_manifest(manifest, out, {preset.name: preset}, kinds=(wanted_kinds(kinds)))
-    return files, uploads, positions
+    return {**files, **video_files}, uploads, positions
 
 
 def _video_preset(platform: str, width: int, height: int) -> ExportPreset:

@@ -95,3 +95,23 @@ def test_publish_demo_video_exactly_once(fake_platforms: Any, demo: Path, tmp_pa
     again = run_outbox(demo, registry=reg, clients_factory=factory, poll_s=0.0)
     assert again.published == []
     assert len(fp.graph.published) == 2 and len(fp.pinterest_sandbox.pins) == 1
+
+
+def test_a_mixed_carousel_renders_its_labeled_video_too(demo: Path) -> None:
+    from studio.jobs.publish import render_media
+    from studio.publish.fallback import LABELED, FallbackDecision
+
+    with Workspace.open(demo) as ws:
+        video = next(m for m in ws.project.media if m.kind == "video" and m.tags)
+        photo = next(m for m in ws.project.media if m.kind == "image" and m.tags)
+        post = new_post([photo.id, video.id], ("instagram",))
+        ws.project.posts.append(post)
+        ws.save()
+        decision = FallbackDecision(post.id, "instagram", "instagram.carousel")
+        decision.render = {photo.id: LABELED, video.id: LABELED}  # e.g. an account without product tags
+        files, _uploads, _positions = render_media(ws, post, "instagram", decision)
+        source = ws.media_path(video)
+    assert set(files) == {photo.id, video.id}
+    assert files[video.id].endswith(".video.mp4") and Path(files[video.id]) != source
+    assert read_video_info(Path(files[video.id])).codec == "h264"
+    assert files[photo.id].endswith(".jpg")

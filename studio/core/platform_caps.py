@@ -126,10 +126,12 @@ CAPS: dict[str, TargetCaps] = {
             alt_text_chars=1000,
             # Links in Instagram captions are not clickable: not in publishing.md, common knowledge.
             clickable_caption_links=False,
-            # POST /{ig-media-id}/comments is not in publishing.md.
-            first_comment=False,  # comments API undocumented (publishing.md): no probe, no exactly-once
+            # POST /{ig-media-id}/comments?message=… → {"id"}; GET …/comments → {data:[{id,text}]}
+            # (Meta: instagram-platform/instagram-graph-api/reference/ig-media/comments; not in
+            # publishing.md). Needs instagram_manage_comments; the GET makes it probe-able (exactly once).
+            first_comment=True,
             presets=("instagram-portrait", "instagram-square", "instagram-landscape"),
-            unconfirmed=_fs("clickable_caption_links", "first_comment"),
+            unconfirmed=_fs("clickable_caption_links"),
         ),
         TargetCaps(
             platform="instagram",
@@ -150,9 +152,9 @@ CAPS: dict[str, TargetCaps] = {
             tags_per_item=5,
             tags_total=20,
             alt_text_chars=1000,
-            first_comment=False,  # comments API undocumented (publishing.md): no probe, no exactly-once
+            first_comment=True,  # see instagram.feed_image
             presets=("instagram-portrait", "instagram-square", "instagram-landscape"),
-            unconfirmed=_fs("duration_min_s", "duration_max_s", "first_comment", "video_max_bytes"),
+            unconfirmed=_fs("duration_min_s", "duration_max_s", "video_max_bytes"),
         ),
         TargetCaps(
             platform="instagram",
@@ -171,9 +173,9 @@ CAPS: dict[str, TargetCaps] = {
             tag_positions=False,
             tags_per_item=30,
             tags_total=30,
-            first_comment=False,  # comments API undocumented (publishing.md): no probe, no exactly-once
+            first_comment=True,  # see instagram.feed_image
             presets=("instagram-story",),
-            unconfirmed=_fs("video_max_bytes", "first_comment"),
+            unconfirmed=_fs("video_max_bytes"),
         ),
         TargetCaps(
             platform="instagram",

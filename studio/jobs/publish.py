@@ -825,11 +825,18 @@ class StepRunner:
         )
 
     def _ig_comment(self, job: Job, step: Step, recorded: Any, record: Any) -> Mapping[str, Any]:
-        ig = self.clients.instagram
         p = self._params(step, recorded)
         media = recorded.get("ig.publish", {}).get("media_id")
-        doc = ig.session.post_json(f"{media}/comments", data=p, token=ig._token, idempotent=False)
-        return {"comment_id": str(doc.get("id", ""))}
+        return {"comment_id": self.clients.instagram.comment(media, p["message"])}
+
+    def _probe_ig_comment(self, job: Job, step: Step, recorded: Any) -> Mapping[str, Any] | None:
+        """The comment request may have reached Instagram: look for our text before sending it again."""
+        message = self._params(step, recorded)["message"]
+        media = recorded.get("ig.publish", {}).get("media_id")
+        for row in self.clients.instagram.comments(media):
+            if (row.get("text") or "") == message:
+                return {"comment_id": str(row["id"])}
+        return None
 
     def _ig_permalink(self, job: Job, step: Step, recorded: Any, record: Any) -> Mapping[str, Any]:
         media = recorded.get("ig.publish", {}).get("media_id")

@@ -683,6 +683,19 @@ class InstagramClient:
         """
         return graph_edge(self._get, f"{self.ig_user_id}/media", "id,caption,timestamp,permalink", limit)
 
+    def comment(self, media_id: str, message: str) -> str:
+        """POST /{ig-media-id}/comments?message=… → the comment id (needs instagram_manage_comments).
+
+        Not idempotent: sent again, the same text appears twice; the outbox probes `comments` first.
+        Source: Meta's IG Media comments reference (not in publishing.md).
+        """
+        doc = self._post(f"{media_id}/comments", {"message": message}, idempotent=False)
+        return str(doc.get("id", ""))
+
+    def comments(self, media_id: str, limit: int = 100) -> list[dict[str, Any]]:
+        """The media's comments (`id`, `text`, `timestamp`), newest first, following paging."""
+        return graph_edge(self._get, f"{media_id}/comments", "id,text,timestamp", limit)
+
     def publishing_limit(self) -> Quota:
         """GET /{ig-user-id}/content_publishing_limit?fields=quota_usage,config (§1.5), read live."""
         doc = self._get(f"{self.ig_user_id}/content_publishing_limit", {"fields": "quota_usage,config"})

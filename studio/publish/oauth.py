@@ -160,12 +160,23 @@ FACEBOOK = OAuthProvider(
         "instagram_content_publish",
         "catalog_management",
         "instagram_shopping_tag_products",
+        "instagram_manage_comments",  # the first comment with product links (fallback)
+        "instagram_manage_insights",  # Insights: per-media metrics
+        "read_insights",  # Insights: Page post metrics
     ),
 )
 PINTEREST = OAuthProvider(
     name="pinterest",
     authorize_url="https://www.pinterest.com/oauth/",
-    default_scopes=("boards:read", "boards:write", "pins:read", "pins:write", "user_accounts:read"),
+    default_scopes=(
+        "boards:read",
+        "boards:write",
+        "pins:read",
+        "pins:write",
+        "user_accounts:read",
+        "catalogs:read",  # catalog sync: batch status and items
+        "catalogs:write",  # catalog sync: items batch upsert/delete
+    ),
 )
 PROVIDERS = {"facebook": FACEBOOK, "instagram": FACEBOOK, "pinterest": PINTEREST}
 

@@ -87,6 +87,7 @@ class Published:
     scheduled_publish_time: int | None = None
     params: dict[str, Any] = field(default_factory=dict)
     timestamp: float = field(default_factory=time.time)
+    comments: list[dict[str, Any]] = field(default_factory=list)  # {"id", "text", "timestamp"}
 
 
 @dataclass
@@ -364,6 +365,8 @@ class FakeGraph(FakeServer):
         r("GET", V + ID + r"/content_publishing_limit$", self._publishing_limit)
         r("GET", V + ID + r"/available_catalogs$", self._available_catalogs)
         r("GET", V + ID + r"/catalog_product_search$", self._catalog_search)
+        r("POST", V + ID + r"/comments$", self._create_comment)
+        r("GET", V + ID + r"/comments$", self._list_comments)
         r("POST", V + ID + r"/photos$", self._fb_photos)
         r("POST", V + ID + r"/feed$", self._fb_feed)
         r("POST", V + ID + r"/videos$", self._fb_videos)
@@ -511,6 +514,7 @@ class FakeGraph(FakeServer):
             "instagram_content_publish",
             "catalog_management",
             "instagram_shopping_tag_products",
+            "instagram_manage_comments",
             "business_management",
         )
         return Response(200, {"data": [{"permission": p, "status": "granted"} for p in perms]})
@@ -947,6 +951,31 @@ class FakeGraph(FakeServer):
             if not q or q in pid or q in f"sku-{pid}" or q in f"product {pid}"
         ]
         return Response(200, {"data": data})
+
+    # ---------------------------------------------------------------- comments (IG media)
+    def _commented(self, req: Request, media_id: str) -> Published:
+        self._auth(req)
+        pub = next((p for p in self.published if p.id == media_id and p.platform == "instagram"), None)
+        if pub is None:
+            raise graph_error(100, f"(#100) Unsupported request - media {media_id} does not exist")
+        return pub
+
+    def _create_comment(self, req: Request, m: re.Match[str]) -> Response:
+        """POST /{ig-media-id}/comments?message=… → {"id"} (Meta's IG Media comments reference)."""
+        pub = self._commented(req, m["id"])
+        message = str(req.params.get("message") or "")
+        if not message.strip():
+            raise graph_error(100, "(#100) The parameter message is required")
+        if len(message) > 2200:
+            raise graph_error(100, "(#100) The comment is too long")
+        comment = {"id": str(next(self._ids)), "text": message, "timestamp": _iso(time.time())}
+        pub.comments.append(comment)
+        return Response(200, {"id": comment["id"]})
+
+    def _list_comments(self, req: Request, m: re.Match[str]) -> Response:
+        pub = self._commented(req, m["id"])
+        rows = [dict(c) for c in reversed(pub.comments)]  # newest first
+        return self._paged(req, rows, "id,text,timestamp")
 
     # ---------------------------------------------------------------- generic object reads
     def _get_object(self, req: Request, m: re.Match[str]) -> Response:

@@ -278,3 +278,34 @@ def test_stopped_jobs_leave_no_files_in_the_bucket_and_retry_uploads_again(
     assert fp.s3.keys() == []
     again = run_outbox(demo, registry=reg, clients_factory=factory, poll_s=0.0)
     assert again.swept == 0 and len(fp.graph.published_on("instagram")) == 1
+
+
+def test_links_in_the_first_comment_exactly_once_even_when_its_answer_is_lost(
+    fake_platforms: Any, demo: Path, tmp_path: Path
+) -> None:
+    fp = fake_platforms
+    reg = make_registry(fp, tmp_path / "app")
+    ig = reg.get("Shop IG")
+    reg.connect(  # an account without a shop: its products go to the fallback
+        platform="instagram",
+        kind="ig_business",
+        remote_id=ig.remote_id,
+        name=ig.name,
+        tokens=reg.tokens(ig.name),
+        extra={"product_tag_eligible": False},
+    )
+    single_id, _ = add_posts(demo)
+    with Workspace.open(demo) as ws:
+        ws.project.extra["publish"] = {"fallback": ["links_in_first_comment", "labeled"]}
+        ws.save()
+    [job] = enqueue_post(demo, single_id, ["instagram"], accounts=accounts_of(reg))
+    fp.graph.drop_next(1, after_processing=True, path=r"/comments$", method="POST")
+    factory = default_clients_factory(reg, media_host=host_settings(fp))
+    summary = run_outbox(demo, registry=reg, clients_factory=factory, poll_s=0.0, retry_base_s=0.05, wait_s=5)
+    assert summary.published == [job]
+    [post] = fp.graph.published_on("instagram")
+    assert post.product_tags == [] and "https://" not in (post.caption or "")
+    [comment] = post.comments  # the lost answer was probed, not sent again
+    assert "utm_source=" in comment["text"] and "https://" in comment["text"]
+    with Outbox.open(demo) as ob:
+        assert ob.get(job).step("ig.comment").remote_ids["comment_id"] == comment["id"]

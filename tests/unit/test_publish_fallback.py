@@ -172,8 +172,9 @@ def test_story_without_a_carrying_fallback_loses_products_visibly() -> None:
 def test_first_comment_where_possible_else_the_caption() -> None:
     post, project = _post(_media("m1", ["p0", "p1"]))
     cat = _catalog()
-    # No platform offers it today (the comments API is undocumented, so a lost answer could not be
-    # probed): the preference falls back to caption links, and says so.
+    # Facebook Page posts have no first comment here (their comments API is not in publishing.md and
+    # has no probe): the preference falls back to caption links, and says so. Instagram has one.
+    assert caps("instagram.feed_image").first_comment and not caps("instagram.story").first_comment
     d = decide(
         post,
         project,

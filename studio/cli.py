@@ -701,6 +701,7 @@ def cmd_publish(a: argparse.Namespace) -> int:
         enqueue_post,
         parse_when,
         read_quota,
+        refresh_catalog_links,
         resolve_accounts,
         run_outbox,
     )
@@ -711,6 +712,8 @@ def cmd_publish(a: argparse.Namespace) -> int:
     accounts = resolve_accounts(registry, targets, a.account)
     factory = default_clients_factory(registry)
     quota = read_quota(accounts, factory)  # read live, never assumed (publishing.md §1.5)
+    # Product tags name Meta's product ids, and only approved products show: look them up first.
+    refresh_catalog_links(a.workspace, a.post_id, accounts, factory)
     for platform, q in quota.items():
         if q is not None and not a.json:
             print(

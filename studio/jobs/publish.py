@@ -286,21 +286,66 @@ def _account_info(account: Account | None) -> AccountInfo | None:
 
 
 def _default_approved(ws: Workspace, account: Account | None) -> ReviewLookup | None:
-    """Which products count as approved in the connected catalog.
+    """Which products are in the account's connected catalog, approved, and under which Meta id.
 
-    The catalog sync is a later issue: until then the workspace may list review states in
-    `project.extra["publish"]["approved"]` ({product_id: status}); without that list, an account
-    that is product-tag eligible is trusted with every product of the local catalog (the platform
-    still rejects an unknown one, and the job then fails with its message).
+    `project.extra["publish"]["approved"]` ({product_id: status}) still wins when a workspace sets
+    it. Otherwise the links `refresh_catalog_links` looked up (kept in the workspace cache) answer;
+    a product never looked up is trusted and flagged by the checker (`catalog_unchecked`).
     """
+    from studio.publish.catalog_links import CatalogLinks, CatalogLookup
+
     prefs = (ws.project.extra.get("publish") or {}).get("approved")
     if isinstance(prefs, dict | list):
         return prefs
     info = _account_info(account)
-    if info is None or not info.product_tag_eligible:
+    if account is None or info is None or not info.product_tag_eligible:
         return None
-    catalog = ws.catalog
-    return lambda pid: "approved" if catalog.get(pid) is not None else None
+    return CatalogLookup(CatalogLinks.for_account(ws.cache_dir, account.id), ws.catalog, ws.project)
+
+
+def refresh_catalog_links(
+    ws: Workspace | Path | str,
+    post_id: str,
+    accounts: Mapping[str, Account],
+    factory: ClientsFactory,
+) -> dict[str, int]:
+    """Look the post's tagged products up in each product-tag-eligible Instagram account's catalog
+    (network: call it in a worker). Returns {account name: products found}; an account whose catalog
+    cannot be read is logged and skipped (the checker then says "unchecked")."""
+    from studio.publish.catalog_links import CatalogLinks, refresh_links, retailer_id_for
+
+    workspace, close = _workspace(ws)
+    out: dict[str, int] = {}
+    try:
+        post = _post(workspace.project, post_id)
+        account = accounts.get("instagram")
+        info = _account_info(account)
+        if account is None or info is None or not info.product_tag_eligible:
+            return out
+        rids: list[str] = []
+        for media in post_media(post, workspace.project):
+            for tag in media.tags:
+                product = workspace.catalog.get(tag.product_id) if tag.product_id else None
+                if product is not None:
+                    rids.append(retailer_id_for(product, tag.variant_id, workspace.project))
+        if not rids:
+            return out
+        try:
+            ig = factory(account).instagram
+            catalog_id = info.catalog_id or next(
+                (str(c.get("catalog_id")) for c in ig.available_catalogs() if c.get("catalog_id")), ""
+            )
+            if not catalog_id:
+                log.warning("%s has no catalog to tag products from", account.name)
+                return out
+            links = CatalogLinks.for_account(workspace.cache_dir, account.id)
+            out[account.name] = refresh_links(ig, catalog_id, rids, links)
+        except (PublishError, StudioError) as exc:
+            log.warning("could not look the products up in %s's catalog: %s", account.name, exc)
+        return out
+    finally:
+        if close:
+            workspace.close()
 
 
 @dataclass(slots=True)

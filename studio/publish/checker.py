@@ -694,6 +694,16 @@ def _check_tags(ctx: _Ctx, tc: TargetCaps, media: list[Media], decision: Fallbac
             fix={"action": "remove_tags", "media_id": mid, "tag_ids": tag_ids, "keep": keep},
             fix_words=f"remove {len(tag_ids)} tag(s) to tag every product natively",
         )
+    unchecked = sorted({td.product_id for td in decision.tags if td.native and td.unchecked})
+    if unchecked:
+        ctx.add(
+            INFO,
+            "catalog_unchecked",
+            f"{len(unchecked)} tagged product(s) were not looked up in the shop's catalog yet, so their "
+            "approval is assumed",
+            fix={"action": "check_catalog"},
+            fix_words="check the catalog (Publish does it before sending)",
+        )
     if decision.blocked and decision.tags and decision.reasons:
         ctx.add(INFO, "product_fallback", decision.reasons[0])
     for td in decision.lost:

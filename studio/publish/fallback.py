@@ -93,9 +93,13 @@ class TagDecision:
     reason: str = ""
     x: float | None = None  # sent only where the target takes positions (images)
     y: float | None = None
+    # The id the platform's catalog knows the product by (Meta product id), when it was looked up;
+    # None: send `product_id` (an unchecked catalog, trusted).
+    platform_product_id: str | None = None
+    unchecked: bool = False  # native because trusted, not because the catalog said so
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        doc = {
             "media_id": self.media_id,
             "tag_id": self.tag_id,
             "product_id": self.product_id,
@@ -104,6 +108,11 @@ class TagDecision:
             "x": self.x,
             "y": self.y,
         }
+        if self.platform_product_id is not None:
+            doc["platform_product_id"] = self.platform_product_id
+        if self.unchecked:
+            doc["unchecked"] = True
+        return doc
 
 
 @dataclass(slots=True)
@@ -174,6 +183,10 @@ class FallbackDecision:
                 reason=str(d.get("reason") or ""),
                 x=d.get("x"),
                 y=d.get("y"),
+                platform_product_id=(
+                    None if d.get("platform_product_id") is None else str(d["platform_product_id"])
+                ),
+                unchecked=bool(d.get("unchecked")),
             )
 
         return cls(
@@ -293,7 +306,15 @@ def decide(
                 td.reason = f"{name} is already tagged on this item"
                 td.native = False
                 continue
-            status = review_status(approved, tag.product_id)
+            match = getattr(approved, "match", None)
+            platform_id: str | None = None
+            if callable(match):  # a catalog lookup that also knows the platform's product ids
+                status, platform_id = match(tag.product_id, tag.variant_id)
+                if status == "unchecked":  # never looked up: trusted, and the checker says so
+                    status, td.unchecked = "approved", True
+            else:
+                status = review_status(approved, tag.product_id)
+            td.platform_product_id = platform_id
             if status is None:
                 td.reason = f"{name} is not in the connected catalog"
             elif status != "approved":

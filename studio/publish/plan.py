@@ -238,7 +238,7 @@ def _ref(step_key: str, name: str) -> str:
 def _product_tags(decision: FallbackDecision, media_id: str) -> str | None:
     tags = []
     for td in decision.native_for(media_id):
-        tag: dict[str, Any] = {"product_id": td.product_id}
+        tag: dict[str, Any] = {"product_id": td.platform_product_id or td.product_id}
         if td.x is not None and td.y is not None:  # images only (§1.6: never on videos)
             tag["x"], tag["y"] = round(td.x, 4), round(td.y, 4)
         tags.append(tag)

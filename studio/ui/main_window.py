@@ -1121,7 +1121,7 @@ class MainWindow(QMainWindow):
     def publish_dialog(self) -> None:
         """Post → Publish… for the post selected in the posts panel."""
         from studio.ui.accounts_dialog import open_registry
-        from studio.ui.publish_dialog import PublishDialog, default_read_quota
+        from studio.ui.publish_dialog import PublishDialog, default_check_catalog, default_read_quota
 
         doc = self.doc
         if doc is None:
@@ -1139,7 +1139,13 @@ class MainWindow(QMainWindow):
             self.accounts_dialog()
             return
         dialog = PublishDialog(
-            post, doc, registry, self.bridge, read_quota_fn=default_read_quota, parent=self
+            post,
+            doc,
+            registry,
+            self.bridge,
+            read_quota_fn=default_read_quota,
+            check_catalog_fn=default_check_catalog,
+            parent=self,
         )
 
         def edited(after: Any, text: str) -> None:

@@ -62,7 +62,7 @@ PLATFORMS = ("instagram", "facebook", "pinterest")
 TITLES = {"instagram": "Instagram", "facebook": "Facebook Page", "pinterest": "Pinterest"}
 SEVERITY_TITLES = {ERROR: "Errors", WARNING: "Warnings", INFO: "Notes"}
 #: Fixes the dialog handles itself (they are about its own choices, not the model).
-LOCAL_FIXES = {"choose_account", "choose_board", "choose_target"}
+LOCAL_FIXES = {"choose_account", "choose_board", "choose_target", "check_catalog"}
 FINDING_ROLE = Qt.ItemDataRole.UserRole + 1
 
 Board = tuple[str, str]  # (id, name)
@@ -186,6 +186,27 @@ def planned_uploads(
     return out
 
 
+def default_check_catalog(
+    root: Path,
+    project: Project,
+    post_id: str,
+    registry: AccountRegistry,
+    account: Account,
+    *,
+    progress: ProgressFn,
+    cancel: CancelToken,
+) -> dict[str, int]:
+    """Look the post's tagged products up in the Instagram account's shop catalog (network)."""
+    from studio.jobs.publish import default_clients_factory, refresh_catalog_links
+
+    progress(0, 1, "Checking the products in the shop's catalog…")
+    ws = _snapshot_workspace(root, project)
+    try:
+        return refresh_catalog_links(ws, post_id, {"instagram": account}, default_clients_factory(registry))
+    finally:
+        ws.close()
+
+
 def _default_approved(doc: Document, account: Account | None) -> ReviewLookup | None:
     """The same "approved in the connected catalog" rule the publish job uses (so both agree)."""
     try:
@@ -221,6 +242,7 @@ def fix_label(fix: Mapping[str, Any]) -> str:
         "transcode": "Convert video",
         "schedule_later": "Schedule later",
         "set_fallback": "Use labeled render",
+        "check_catalog": "Check catalog",
     }
     return words.get(action, action.replace("_", " ").capitalize() or "Fix")
 
@@ -293,6 +315,7 @@ class PublishDialog(QDialog):
         list_boards_fn: Callable[..., list[Board]] = default_list_boards,
         create_board_fn: Callable[..., Board] = default_create_board,
         read_quota_fn: Callable[..., Quota | None] | None = None,
+        check_catalog_fn: Callable[..., dict[str, int]] | None = None,
         now: Callable[[], float] = time.time,
         parent: QWidget | None = None,
     ) -> None:
@@ -310,6 +333,7 @@ class PublishDialog(QDialog):
         self.list_boards_fn = list_boards_fn
         self.create_board_fn = create_board_fn
         self.read_quota_fn = read_quota_fn
+        self.check_catalog_fn = check_catalog_fn
         self.now = now
         self.check_result: CheckResult = CheckResult()
         self.job: Job | None = None
@@ -318,6 +342,7 @@ class PublishDialog(QDialog):
         self._load_accounts()
         self.recheck()
         self.refresh_quota()
+        self.check_catalog()
 
     # --- building ---------------------------------------------------------------------------------
 
@@ -636,6 +661,9 @@ class PublishDialog(QDialog):
         if action == "refresh_quota" and self.read_quota_fn is not None:
             self.refresh_quota()
             return
+        if action == "check_catalog":
+            self.check_catalog()
+            return
         if action in LOCAL_FIXES:
             return
         self.fixRequested.emit(dict(fix))
@@ -699,6 +727,7 @@ class PublishDialog(QDialog):
         if platform == "instagram":
             self.quota.pop("instagram", None)
             self.refresh_quota()
+            self.check_catalog()
         self.recheck()
 
     def refresh_quota(self) -> None:
@@ -713,6 +742,31 @@ class PublishDialog(QDialog):
             label="Instagram quota",
             on_result=functools.partial(self._quota_read, account.id),
             on_error=self._quota_failed,
+        )
+
+    def check_catalog(self) -> None:
+        """Look the tagged products up in the chosen Instagram account's catalog, then check again:
+        which go natively (under Meta's ids) and which go to the fallback is then known, not assumed."""
+        account = self.account_for("instagram")
+        if (
+            self.check_catalog_fn is None
+            or account is None
+            or not self.platform_checks["instagram"].isChecked()
+        ):
+            return
+        self._board_jobs["catalog"] = self.bridge.submit(
+            self.check_catalog_fn,
+            self.doc.workspace.root,
+            copy.deepcopy(self.doc.project),
+            self.post.id,
+            self.registry,
+            account,
+            label="Shop catalog",
+            on_result=lambda _found: (self._board_jobs.pop("catalog", None), self.recheck()),
+            on_error=lambda error: (
+                self._board_jobs.pop("catalog", None),
+                self._set_status(f"The shop's catalog could not be checked: {error.message()}", error=True),
+            ),
         )
 
     def _quota_read(self, account_id: str, quota: Quota | None) -> None:

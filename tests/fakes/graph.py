@@ -214,6 +214,7 @@ class FakeGraph(FakeServer):
         self.token_error_status = 400
         self.photo_max_bytes = 4 * MiB
         self.catalog: dict[str, str] = {}  # product_id -> review_status; empty = accept any id
+        self.retailer_ids: dict[str, str] = {}  # product_id -> the shop's retailer id (content id)
         self.catalog_id = "960179311066902"
         self.eligible = True
         # state
@@ -254,6 +255,13 @@ class FakeGraph(FakeServer):
         code = "AQ" + secrets.token_urlsafe(16)
         self.codes[code] = redirect_uri
         return code
+
+    def add_catalog_product(self, retailer_id: str, status: str = "approved") -> str:
+        """A product in the connected catalog under a Meta product id of its own; returns that id."""
+        pid = str(next(self._ids))
+        self.catalog[pid] = status
+        self.retailer_ids[pid] = retailer_id
+        return pid
 
     def next_container_error(self, status_text: str = VIDEO_FORMAT_ERROR) -> None:
         """The next created container ends in status_code ERROR with this `status` text."""
@@ -943,12 +951,15 @@ class FakeGraph(FakeServer):
                 "product_id": int(pid),
                 "merchant_id": 90010177253934,
                 "product_name": f"Product {pid}",
-                "retailer_id": f"SKU-{pid}",
+                "retailer_id": self.retailer_ids.get(pid, f"SKU-{pid}"),
                 "review_status": status,
                 "is_checkout_flow": True,
             }
             for pid, status in self.catalog.items()
-            if not q or q in pid or q in f"sku-{pid}" or q in f"product {pid}"
+            if not q
+            or q in pid
+            or q in self.retailer_ids.get(pid, f"sku-{pid}").lower()
+            or q in f"product {pid}"
         ]
         return Response(200, {"data": data})
 

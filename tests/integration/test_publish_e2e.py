@@ -309,3 +309,42 @@ def test_links_in_the_first_comment_exactly_once_even_when_its_answer_is_lost(
     assert "utm_source=" in comment["text"] and "https://" in comment["text"]
     with Outbox.open(demo) as ob:
         assert ob.get(job).step("ig.comment").remote_ids["comment_id"] == comment["id"]
+
+
+def test_product_tags_name_the_catalogs_own_ids_and_skip_what_it_lacks(
+    fake_platforms: Any, demo: Path, tmp_path: Path
+) -> None:
+    from studio.jobs.publish import refresh_catalog_links
+    from studio.publish.catalog_links import retailer_id_for
+
+    fp = fake_platforms
+    reg = make_registry(fp, tmp_path / "app")
+    single_id, _ = add_posts(demo)
+    accounts = accounts_of(reg)
+    with Workspace.open(demo, write=False) as ws:
+        post = next(p for p in ws.project.posts if p.id == single_id)
+        media = ws.project.media_by_id(post.media_ids[0])
+        assert media is not None
+        first, second = media.tags[0], media.tags[1]
+        rid = retailer_id_for(ws.catalog.get(first.product_id), first.variant_id, ws.project)
+    meta_id = fp.graph.add_catalog_product(rid)  # only the first product is in the shop's catalog
+
+    before = dry_run(demo, single_id, ["instagram"], accounts)
+    assert "catalog_unchecked" in {f["code"] for f in before["findings"]}  # not looked up yet: said so
+
+    factory = default_clients_factory(reg, media_host=host_settings(fp))
+    assert refresh_catalog_links(demo, single_id, accounts, factory) == {"Shop IG": 1}
+    after = dry_run(demo, single_id, ["instagram"], accounts)
+    codes = {f["code"] for f in after["findings"]}
+    assert "catalog_unchecked" not in codes and after["ok"]
+    [target] = after["targets"]
+    assert any("not in the connected catalog" in r for r in target["fallback"])
+
+    [job] = enqueue_post(demo, single_id, ["instagram"], accounts=accounts)
+    summary = run_outbox(demo, registry=reg, clients_factory=factory, poll_s=0.0, retry_base_s=0.05, wait_s=5)
+    assert summary.published == [job]
+    [ig] = fp.graph.published_on("instagram")
+    assert [str(t["product_id"]) for t in ig.product_tags] == [meta_id]  # Meta's id, not the shop's
+    [entry] = [h for h in history(demo) if h["job_id"] == job]
+    assert entry["native_products"] == [first.product_id]  # the history speaks the studio's ids
+    assert second.product_id not in entry["native_products"]  # carried by the fallback instead

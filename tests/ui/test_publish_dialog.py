@@ -352,3 +352,35 @@ def test_quota_is_read_in_a_worker_and_a_used_up_quota_blocks(
     qtbot.waitUntil(lambda: "quota" in codes(dialog, INFO), timeout=5000)
     assert dialog.publish_button.isEnabled()
     assert any("22 of 25" in f.message for f in dialog.findings(INFO))
+
+
+def test_the_shop_catalog_is_checked_in_a_worker_and_decides_native_tags(
+    qtbot: Any, doc: Document, registry: AccountRegistry, bridge: WorkerBridge
+) -> None:
+    from studio.publish.catalog_links import CatalogLink, CatalogLinks, retailer_id_for
+
+    calls: list[tuple[str, str]] = []
+
+    def check_catalog(root: Path, project: Any, post_id: str, _reg: Any, account: Any, **_k: Any) -> dict:
+        calls.append((post_id, account.name))
+        links = CatalogLinks.for_account(doc.workspace.cache_dir, account.id)
+        shirt = doc.workspace.catalog.get("chemise-lin")
+        links.put(CatalogLink(retailer_id_for(shirt, None, project), "3231775643511089", "approved", 1.0))
+        mug = doc.workspace.catalog.get("mug")
+        links.put(CatalogLink(retailer_id_for(mug, None, project), None, None, 1.0))  # not in the shop
+        links.save()
+        return {account.name: 1}
+
+    post(doc, "post_ok").platforms.pop("pinterest")
+    dialog = make(qtbot, doc, registry, bridge, "post_ok")
+    assert "catalog_unchecked" in codes(dialog, INFO)  # nothing looked up yet: said, not hidden
+    dialog.check_catalog_fn = check_catalog
+    button = next(b for b, f in dialog.fix_buttons if f.code == "catalog_unchecked")
+    assert button.text() == "Check catalog"
+    button.click()
+    qtbot.waitUntil(lambda: "catalog_unchecked" not in codes(dialog), timeout=5000)
+    assert calls == [("post_ok", "maison.shop")]
+    decision = dialog.check_result.decisions["instagram.feed_image"]
+    native = {t.product_id: t.platform_product_id for t in decision.tags if t.native}
+    assert native == {"chemise-lin": "3231775643511089"}  # the mug goes to the fallback
+    assert any("not in the connected catalog" in r for r in decision.reasons)

@@ -134,6 +134,11 @@ def build_parser() -> argparse.ArgumentParser:
     ac = acs.add_parser("connect", help="sign in through the browser (OAuth, loopback redirect)")
     ac.add_argument("platform", choices=["instagram", "facebook", "pinterest"])
     ac.add_argument("--sandbox", action="store_true", help="Pinterest: publish to the API sandbox")
+    ac.add_argument(
+        "--instagram-login",
+        action="store_true",
+        help="Instagram: sign in with Instagram Login (no Facebook Page needed; no product tags)",
+    )
     ac.add_argument("--json", action="store_true")
     ad = acs.add_parser("disconnect", help="remove an account and its secrets")
     ad.add_argument("name")
@@ -556,9 +561,13 @@ def cmd_accounts_connect(a: argparse.Namespace) -> int:
     from studio.jobs.publish import connect_accounts
 
     registry = _registry()
-    creds = registry.secrets.app_credentials(a.platform)
+    if a.instagram_login and a.platform != "instagram":
+        raise UsageError("--instagram-login is for `studio accounts connect instagram` only")
+    platform = "instagram_login" if a.instagram_login else a.platform
+    creds = registry.secrets.app_credentials(platform)
     if creds is None:  # asked once, then kept in the keyring
-        app = "Meta" if a.platform != "pinterest" else "Pinterest"
+        apps = {"pinterest": "Pinterest", "instagram_login": "Instagram (Instagram Login)"}
+        app = apps.get(platform, "Meta")
         print(f"Your {app} app is needed once (see the README: 'Publishing setup').", file=sys.stderr)
         client_id = input(f"{app} app id: ").strip()
         client_secret = getpass.getpass(f"{app} app secret: ").strip()
@@ -567,7 +576,7 @@ def cmd_accounts_connect(a: argparse.Namespace) -> int:
         creds = (client_id, client_secret)
     print("Opening the sign-in page in your browser…", file=sys.stderr)
     accounts = connect_accounts(
-        a.platform, registry, client_id=creds[0], client_secret=creds[1], sandbox=a.sandbox
+        platform, registry, client_id=creds[0], client_secret=creds[1], sandbox=a.sandbox
     )
     docs = [acc.to_dict() for acc in accounts]
     if a.json:

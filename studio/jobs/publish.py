@@ -235,11 +235,13 @@ def default_clients_factory(
             return cache.get(account.id) or build(account)
 
     def build(account: Account) -> PlatformClients:
-        session = make_session(account.platform, sandbox=account.sandbox, account=account.name, **extra)
-        app = store.app_credentials(account.platform)
+        ig_login = account.kind == "ig_login"  # graph.instagram.com, its own app credentials
+        api = "instagram_login" if ig_login else account.platform
+        session = make_session(api, sandbox=account.sandbox, account=account.name, **extra)
+        app = store.app_credentials(api)
         refresher = None
         if app is not None and account.platform != "facebook":  # Page tokens do not expire
-            refresher = TokenRefresher(account.platform, session, client_id=app[0], client_secret=app[1])
+            refresher = TokenRefresher(api, session, client_id=app[0], client_secret=app[1])
         token = registry.fresh_tokens(account, refresher).access_token
         clients = PlatformClients()
         if account.platform == "instagram":
@@ -1334,10 +1336,38 @@ def connect_accounts(
 
     from studio.publish.http import make_session
     from studio.publish.instagram import InstagramClient
-    from studio.publish.oauth import FACEBOOK, PINTEREST, TokenSet, authorize, meta_pages
+    from studio.publish.oauth import FACEBOOK, INSTAGRAM_LOGIN, PINTEREST, TokenSet, authorize, meta_pages
 
     opener = open_browser or webbrowser.open
     registry.secrets.set_app_credentials(platform, client_id, client_secret)
+    if platform == "instagram_login":
+        # Instagram API with Instagram Login: the account itself, no Page; publishing works, product
+        # tags do not (the fallback carries the products).
+        tokens = authorize(
+            INSTAGRAM_LOGIN,
+            client_id=client_id,
+            client_secret=client_secret,
+            session=make_session("instagram_login_oauth"),
+            open_browser=opener,
+            timeout=timeout,
+        )
+        me = make_session("instagram_login").get_json(
+            "me", params={"fields": "user_id,username,name"}, token=tokens.access_token, idempotent=True
+        )
+        user_id = str(me.get("user_id") or me.get("id") or "")
+        if not user_id:
+            raise PublishError("Instagram did not say which account signed in.", platform="instagram")
+        username = str(me.get("username") or "")
+        return [
+            registry.connect(
+                platform="instagram",
+                kind="ig_login",
+                remote_id=user_id,
+                name=username or f"Instagram {user_id}",
+                tokens=tokens,
+                extra={"login": "instagram_login", "username": username, "product_tag_eligible": False},
+            )
+        ]
     if platform in ("instagram", "facebook"):
         session = make_session("facebook")
         tokens = authorize(
@@ -1422,7 +1452,9 @@ def connect_accounts(
                 extra={"username": name},
             )
         ]
-    raise UsageError(f"Unknown platform '{platform}'.", hint="Use instagram, facebook or pinterest.")
+    raise UsageError(
+        f"Unknown platform '{platform}'.", hint="Use instagram, facebook, pinterest or instagram_login."
+    )
 
 
 def parse_when(text: str) -> float:

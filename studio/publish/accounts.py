@@ -32,7 +32,12 @@ from studio.publish.redact import redact
 from studio.publish.secrets import SecretStore
 
 AccountKind = Literal["ig_business", "fb_page", "pinterest"]
-KIND_PLATFORM: dict[str, str] = {"ig_business": "instagram", "fb_page": "facebook", "pinterest": "pinterest"}
+KIND_PLATFORM: dict[str, str] = {
+    "ig_business": "instagram",  # Instagram API with Facebook Login (through a Page; product tags)
+    "ig_login": "instagram",  # Instagram API with Instagram Login (no Page; no product tags)
+    "fb_page": "facebook",
+    "pinterest": "pinterest",
+}
 ACCOUNTS_FILE_NAME = "accounts.json"
 _SECRETISH_KEY = re.compile(r"token|secret|password|passphrase|verifier", re.IGNORECASE)
 

@@ -66,7 +66,9 @@ log = logging.getLogger(__name__)
 GRAPH_API_VERSION = "v26.0"
 PINTEREST_API_VERSION = "v5"
 PLATFORMS = ("instagram", "facebook", "pinterest")
-META_PLATFORMS = frozenset({"instagram", "facebook", "meta"})
+#: "instagram_login": the Instagram API with Instagram Login (graph.instagram.com, publishing.md §1.0);
+#: "instagram_login_oauth": its code exchange host (api.instagram.com).
+META_PLATFORMS = frozenset({"instagram", "facebook", "meta", "instagram_login", "instagram_login_oauth"})
 DEFAULT_USER_AGENT = f"ShoppableStudio/{__version__}"
 #: Usage (percent of the platform's budget) at which calls start to pause.
 USAGE_BACKOFF_PERCENT = 90.0
@@ -74,6 +76,8 @@ USAGE_BACKOFF_PERCENT = 90.0
 _DEFAULT_HOSTS = {
     "graph": ("STUDIO_GRAPH_BASE_URL", "https://graph.facebook.com", GRAPH_API_VERSION),
     "rupload": ("STUDIO_RUPLOAD_BASE_URL", "https://rupload.facebook.com", ""),
+    "ig_graph": ("STUDIO_IG_GRAPH_BASE_URL", "https://graph.instagram.com", GRAPH_API_VERSION),
+    "ig_oauth": ("STUDIO_IG_OAUTH_BASE_URL", "https://api.instagram.com", ""),
     "pinterest": ("STUDIO_PINTEREST_BASE_URL", "https://api.pinterest.com", PINTEREST_API_VERSION),
     "pinterest_sandbox": (
         "STUDIO_PINTEREST_SANDBOX_BASE_URL",
@@ -88,7 +92,11 @@ Clock = Callable[[], float]
 
 def base_url(platform: str, *, sandbox: bool = False) -> str:
     """The API root for `platform` (no trailing slash), honouring the test-only env overrides."""
-    if platform in META_PLATFORMS or platform == "graph":
+    if platform == "instagram_login":
+        key = "ig_graph"
+    elif platform == "instagram_login_oauth":
+        key = "ig_oauth"
+    elif platform in META_PLATFORMS or platform == "graph":
         key = "graph"
     elif platform == "rupload":
         key = "rupload"
@@ -374,7 +382,7 @@ class ApiSession:
         rng: random.Random | None = None,
         session: requests.Session | None = None,
     ) -> None:
-        if platform not in (*PLATFORMS, "meta"):
+        if platform not in (*PLATFORMS, *META_PLATFORMS):
             raise ValueError(f"unknown platform {platform!r}")
         self.platform = platform
         self.sandbox = sandbox
@@ -591,7 +599,7 @@ class ApiSession:
     ) -> PublishError:
         now = self._wall()
         if self.is_meta:
-            platform = "instagram" if self.platform == "instagram" else "facebook"
+            platform = "facebook" if self.platform in ("facebook", "meta") else "instagram"
             return parse_meta_error(
                 response, platform=platform, account=account, idempotent=idempotent, now=now
             )

@@ -178,7 +178,24 @@ PINTEREST = OAuthProvider(
         "catalogs:write",  # catalog sync: items batch upsert/delete
     ),
 )
-PROVIDERS = {"facebook": FACEBOOK, "instagram": FACEBOOK, "pinterest": PINTEREST}
+#: The Instagram API with Instagram Login (publishing.md §1.0): no Facebook Page needed, but no
+#: product tags and no resumable video upload — the studio's fallback covers the products.
+INSTAGRAM_LOGIN = OAuthProvider(
+    name="instagram_login",
+    authorize_url="https://www.instagram.com/oauth/authorize",
+    default_scopes=(
+        "instagram_business_basic",
+        "instagram_business_content_publish",
+        "instagram_business_manage_comments",  # the first comment with product links
+        "instagram_business_manage_insights",  # Insights
+    ),
+)
+PROVIDERS = {
+    "facebook": FACEBOOK,
+    "instagram": FACEBOOK,
+    "instagram_login": INSTAGRAM_LOGIN,
+    "pinterest": PINTEREST,
+}
 
 
 def new_state() -> str:
@@ -418,6 +435,12 @@ def authorize(
         scopes=wanted,
         now=now(),
     )
+    if provider.name == "instagram_login" and long_lived:
+        from studio.publish.http import make_session
+
+        tokens = instagram_long_lived(
+            make_session("instagram_login"), client_secret=client_secret, token=tokens, now=now()
+        )
     if provider.name == "facebook" and long_lived:
         tokens = meta_long_lived(
             session, client_id=client_id, client_secret=client_secret, token=tokens, now=now()
@@ -439,6 +462,21 @@ def exchange_code(
 ) -> TokenSet:
     """Authorization code → tokens. Not retried after sending: a code is single-use."""
     register_secret(code)
+    if provider.name == "instagram_login":
+        # POST https://api.instagram.com/oauth/access_token (form) → short-lived (1 h) token (§1.0).
+        form = {
+            "client_id": client_id,
+            "client_secret": client_secret,
+            "grant_type": "authorization_code",
+            "redirect_uri": redirect_uri,
+            "code": code,
+        }
+        doc = session.post_json("/oauth/access_token", data=form, idempotent=False)
+        if isinstance(doc, dict) and isinstance(doc.get("data"), list) and doc["data"]:
+            doc = doc["data"][0]  # some answers wrap the token in a one-element list
+        if isinstance(doc, dict) and doc.get("expires_in") is None:
+            doc = {**doc, "expires_in": 3600}
+        return token_set_from_response(doc, now=now, scopes=scopes)
     if provider.name == "facebook":
         params = {
             "client_id": client_id,
@@ -475,6 +513,38 @@ def meta_long_lived(
             "fb_exchange_token": token.access_token,
         },
         idempotent=True,  # exchanging twice only yields another valid token
+    )
+    return token_set_from_response(doc, now=now, scopes=token.scopes)
+
+
+def instagram_long_lived(session: ApiSession, *, client_secret: str, token: TokenSet, now: float) -> TokenSet:
+    """Instagram Login: short-lived → 60-day token (`GET graph.instagram.com/access_token`,
+    grant_type=ig_exchange_token, publishing.md §1.0)."""
+    doc = session.get_json(
+        "/access_token",
+        params={
+            "grant_type": "ig_exchange_token",
+            "client_secret": client_secret,
+            "access_token": token.access_token,
+        },
+        idempotent=True,
+    )
+    return token_set_from_response(doc, now=now, scopes=token.scopes)
+
+
+def instagram_refresh(session: ApiSession, *, token: TokenSet, now: float) -> TokenSet:
+    """Instagram Login: renew a long-lived token (`GET /refresh_access_token`, grant_type=ig_refresh_token).
+
+    publishing.md §1.0: the token must be at least 24 h old and not expired; an expired one cannot be
+    renewed (Reconnect)."""
+    if token.is_expired(now):
+        raise ReconnectNeeded(
+            "Reconnect the Instagram account: its login expired and cannot be renewed.", platform="instagram"
+        )
+    doc = session.get_json(
+        "/refresh_access_token",
+        params={"grant_type": "ig_refresh_token", "access_token": token.access_token},
+        idempotent=True,
     )
     return token_set_from_response(doc, now=now, scopes=token.scopes)
 
@@ -550,7 +620,7 @@ def pinterest_refresh(
 
 
 #: Renew this long before expiry: Meta's 60-day tokens a week ahead, Pinterest's ~30-day ones a day ahead.
-REFRESH_MARGIN = {"facebook": 7 * DAY, "instagram": 7 * DAY, "pinterest": 1 * DAY}
+REFRESH_MARGIN = {"facebook": 7 * DAY, "instagram": 7 * DAY, "instagram_login": 7 * DAY, "pinterest": 1 * DAY}
 
 
 class TokenRefresher:
@@ -574,6 +644,8 @@ class TokenRefresher:
 
     def __call__(self, token: TokenSet) -> TokenSet:
         now = self.clock()
+        if self.platform == "instagram_login":
+            return instagram_refresh(self.session, token=token, now=now)
         if self.platform == "pinterest":
             return pinterest_refresh(
                 self.session, client_id=self.client_id, client_secret=self.client_secret, token=token, now=now

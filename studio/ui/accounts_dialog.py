@@ -48,7 +48,12 @@ from studio.publish.secrets import SecretStore
 from studio.ui.workers import Job, WorkerBridge
 
 PLATFORM_ORDER = ("instagram", "facebook", "pinterest")
-PLATFORM_LABELS = {"instagram": "Instagram", "facebook": "Facebook Page", "pinterest": "Pinterest"}
+PLATFORM_LABELS = {
+    "instagram": "Instagram",
+    "facebook": "Facebook Page",
+    "pinterest": "Pinterest",
+    "instagram_login": "Instagram (Instagram Login)",
+}
 ACCOUNT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 #: Where users create the app whose id/secret they bring (shown in the credentials prompt).
@@ -57,6 +62,13 @@ APP_HELP = {
         "Instagram and Facebook Pages use one Meta app. Create it at developers.facebook.com → My Apps "
         "(type Business), add Facebook Login, then copy App ID and App Secret from App settings → Basic. "
         "Add http://127.0.0.1/ as a valid OAuth redirect URI.",
+        "https://developers.facebook.com/apps/",
+    ),
+    "instagram_login": (
+        "Instagram Login needs no Facebook Page (but cannot tag products). In your Meta app at "
+        "developers.facebook.com add the Instagram product (API setup with Instagram login), then copy "
+        "the Instagram app ID and Instagram app secret shown there, and add http://127.0.0.1/ as a "
+        "redirect URL under Business login settings.",
         "https://developers.facebook.com/apps/",
     ),
     "pinterest": (
@@ -173,8 +185,9 @@ class AppCredentialsDialog(QDialog):
 
     def __init__(self, platform: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        app = "facebook" if platform in ("instagram", "facebook") else "pinterest"
-        self.setWindowTitle("Meta app" if app == "facebook" else "Pinterest app")
+        app = "facebook" if platform in ("instagram", "facebook") else platform
+        titles = {"facebook": "Meta app", "instagram_login": "Instagram app (Instagram Login)"}
+        self.setWindowTitle(titles.get(app, "Pinterest app"))
         text, link = APP_HELP[app]
         help_label = QLabel(f"{text}<br><a href='{link}'>{link}</a>")
         help_label.setWordWrap(True)
@@ -290,6 +303,8 @@ class AccountsDialog(QDialog):
         self.platform_box = QComboBox()
         for platform in PLATFORM_ORDER:
             self.platform_box.addItem(PLATFORM_LABELS[platform], platform)
+            if platform == "instagram":  # no Facebook Page needed, but no product tags
+                self.platform_box.addItem("Instagram (Instagram Login, no product tags)", "instagram_login")
         self.platform_box.currentIndexChanged.connect(lambda *_: self._update_buttons())
         self.sandbox_box = QCheckBox("Pinterest sandbox")
         self.sandbox_box.setToolTip("Trial-access Pinterest apps can only create pins on the sandbox")
@@ -373,6 +388,8 @@ class AccountsDialog(QDialog):
         username = account.extra.get("username")
         if username:
             parts.append(f"@{username}")
+        if account.kind == "ig_login":
+            parts.append("Instagram Login")
         if account.platform == "instagram":
             tags = account.extra.get("product_tag_eligible")
             parts.append("native product tags" if tags else "no product tags (labels/links instead)")
@@ -462,7 +479,8 @@ class AccountsDialog(QDialog):
         account = self.registry.find(account_id) if account_id else None
         if account is None:
             return
-        index = self.platform_box.findData(account.platform)
+        wanted = "instagram_login" if account.kind == "ig_login" else account.platform
+        index = self.platform_box.findData(wanted)
         if index >= 0:
             self.platform_box.setCurrentIndex(index)
         self.sandbox_box.setChecked(account.sandbox)

@@ -225,6 +225,7 @@ class FakeGraph(FakeServer):
         self.used_photos: set[str] = set()
         self.codes: dict[str, str] = {}  # oauth code -> redirect_uri
         self.calls = 0
+        self.refreshed_ig_tokens = 0
         self.usage_override: dict[str, int] | None = None
         self._next_errors: list[str] = []
         self._container_rng: random.Random | None = None
@@ -236,8 +237,13 @@ class FakeGraph(FakeServer):
     @property
     def env(self) -> dict[str, str]:
         """The test-only base-URL overrides the studio's HTTP layer reads (studio/publish/http.py):
-        Graph and the rupload host are both this server."""
-        return {"STUDIO_GRAPH_BASE_URL": self.url, "STUDIO_RUPLOAD_BASE_URL": self.url}
+        Graph, the rupload host and Instagram Login's two hosts are all this server."""
+        return {
+            "STUDIO_GRAPH_BASE_URL": self.url,
+            "STUDIO_RUPLOAD_BASE_URL": self.url,
+            "STUDIO_IG_GRAPH_BASE_URL": self.url,
+            "STUDIO_IG_OAUTH_BASE_URL": self.url,
+        }
 
     # ---------------------------------------------------------------- test helpers
     def add_token(self, token: str, kind: str = "user", page_id: str | None = None) -> str:
@@ -363,6 +369,11 @@ class FakeGraph(FakeServer):
     def _register(self) -> None:
         r = self.route
         r("GET", V + r"oauth/access_token$", self._oauth_access_token)
+        # Instagram API with Instagram Login (publishing.md §1.0): api.instagram.com code exchange
+        # (unversioned), graph.instagram.com long-lived exchange and refresh. One fake serves both hosts.
+        r("POST", r"^/oauth/access_token$", self._ig_login_code)
+        r("GET", V + r"access_token$", self._ig_login_exchange)
+        r("GET", V + r"refresh_access_token$", self._ig_login_refresh)
         r("GET", V + r"me$", self._me)
         r("GET", V + r"me/accounts$", self._me_accounts)
         r("GET", V + r"me/permissions$", self._me_permissions)
@@ -465,8 +476,57 @@ class FakeGraph(FakeServer):
         token = self.add_token("EAAfakeSHORT" + secrets.token_hex(8))
         return Response(200, {"access_token": token, "token_type": "bearer", "expires_in": 5183976})
 
+    def _ig_login_code(self, req: Request, m: re.Match[str]) -> Response:
+        p = req.form or req.params
+        if p.get("client_id") != self.app_id or p.get("client_secret") != self.app_secret:
+            raise graph_error(1, "Error validating client secret.", type_="OAuthException")
+        if p.get("grant_type") != "authorization_code":
+            raise graph_error(100, "Invalid grant_type")
+        code = str(p.get("code") or "")
+        if code not in self.codes:
+            raise graph_error(100, "Invalid verification code format.", 36007)
+        if self.codes.pop(code) != p.get("redirect_uri"):
+            raise graph_error(100, "Error validating verification code: redirect_uri mismatch", 36008)
+        token = "IGAAfakeSHORT" + secrets.token_hex(8)
+        self.tokens[token] = Token("ig_login")
+        return Response(
+            200,
+            {
+                "access_token": token,
+                "user_id": int(self.ig_user_id),
+                "permissions": "instagram_business_basic,instagram_business_content_publish",
+            },
+        )
+
+    def _ig_login_exchange(self, req: Request, m: re.Match[str]) -> Response:
+        p = req.params
+        if p.get("grant_type") != "ig_exchange_token" or p.get("client_secret") != self.app_secret:
+            raise graph_error(1, "Error validating client secret.")
+        old = self._auth(req)
+        if old.kind != "ig_login":
+            raise graph_error(190, "Invalid OAuth access token - Cannot parse access token", 467)
+        token = "IGAAfakeLONG" + secrets.token_hex(8)
+        self.tokens[token] = Token("ig_login", long_lived=True)
+        return Response(200, {"access_token": token, "token_type": "bearer", "expires_in": 5184000})
+
+    def _ig_login_refresh(self, req: Request, m: re.Match[str]) -> Response:
+        if req.params.get("grant_type") != "ig_refresh_token":
+            raise graph_error(100, "Invalid grant_type")
+        old = self._auth(req)
+        if old.kind != "ig_login" or not old.long_lived:
+            raise graph_error(190, "Error validating access token: only long-lived tokens can be refreshed")
+        self.refreshed_ig_tokens += 1
+        token = "IGAAfakeREFRESHED" + secrets.token_hex(8)
+        self.tokens[token] = Token("ig_login", long_lived=True)
+        return Response(200, {"access_token": token, "token_type": "bearer", "expires_in": 5184000})
+
     def _me(self, req: Request, m: re.Match[str]) -> Response:
         token = self._auth(req)
+        if token.kind == "ig_login":  # graph.instagram.com/me?fields=user_id,username,…
+            return Response(
+                200,
+                {"id": self.ig_user_id, "user_id": self.ig_user_id, "username": self.ig_username},
+            )
         if token.kind == "page":
             page = next(p for p in self.pages if p["id"] == token.page_id)
             return Response(200, {"id": page["id"], "name": page["name"]})

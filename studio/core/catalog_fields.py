@@ -9,13 +9,15 @@ ItemAttributes, OpenAPI 5.23.0) and the Google Merchant Center product data spec
 Platform facts that are NOT confirmed from a primary source are marked UNCONFIRMED next to the
 number they affect, so they are easy to find and change in one place (`SPECS` below):
 
-- Meta: title ≤200, description ≤9999, id ≤100, ≤20 additional images, `backorder` sent as
-  `available for order` (UNCONFIRMED limits; publishing.md only confirms the names/enums).
+- Meta: id ≤100, title ≤200, description ≤9999, brand ≤100, ≤20 additional images (comma-separated
+  in one cell) — from third-party copies of Meta's field reference (productfeedspec.com, a mirror
+  of the Commerce catalog field list), not Meta's own page; `backorder` sent as
+  `available for order` (UNCONFIRMED equivalence).
 - Pinterest: item id ≤127 and the mapping of `backorder` to `preorder` are UNCONFIRMED; the
   other limits are from the OpenAPI ItemAttributes.
-- Google: limits from the Merchant Center spec as remembered (id 50, title 150, description 5000,
-  brand 70, mpn 70, item_group_id 50, color/size 100, 10 additional images) — UNCONFIRMED here
-  because no copy of the spec is stored in shared/.
+- Google: id ≤50, title ≤150, description ≤5000 match a third-party mapping of the Merchant
+  Center spec; brand 70, mpn 70, item_group_id 50, color/size 100 and 10 additional images are
+  UNCONFIRMED here (no stored copy of the spec in shared/).
 
 Ids: a product with one or no variants is one item whose id is the product id; a product with
 several variants is one item per variant, id = the variant's SKU (or its variant id when the SKU
@@ -151,7 +153,7 @@ SPECS: dict[str, PlatformSpec] = {
             Availability.BACKORDER: "available for order",  # UNCONFIRMED equivalence
         },
         conditions=frozenset({"new", "refurbished", "used"}),
-        max_len={  # UNCONFIRMED (Meta help-centre numbers, not in publishing.md)
+        max_len={  # third-party copies of Meta's field reference; link/image_link 2000 UNCONFIRMED
             "id": 100,
             "title": 200,
             "description": 9999,

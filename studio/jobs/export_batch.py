@@ -634,8 +634,36 @@ def export_batch(
         manifest.save(out)
     except OSError as exc:
         raise write_error(out / MANIFEST_NAME, exc) from None
+    _record_prices(root, out, manifest, selected, facts)
     progress(total, total, "Done")
     return manifest
+
+
+PRICE_KINDS = ("labeled", "html", "video", "tags")  # outputs that show or carry a price
+
+
+def _record_prices(
+    root: Path, out: Path, manifest: Manifest, selected: list[Media], facts: dict[str, TagFacts]
+) -> None:
+    """Price ledger (studio.core.price_ledger): remember what each output shows, so a later catalog
+    change can list it as stale. Never fails an export: the ledger is a warning system."""
+    try:
+        from studio.core.price_ledger import record_export_for_media
+
+        by_id = {m.id: m for m in selected}
+        outputs = {
+            str((out / o.path).resolve()): by_id[rec.media_id]
+            for rec in manifest.items
+            if rec.media_id in by_id
+            for o in rec.outputs
+            if o.kind in PRICE_KINDS
+        }
+        products = {f.tag.product_id: f.product for f in facts.values()}
+        record_export_for_media(root, outputs, products)
+    except Exception as exc:  # logged, never raised
+        import logging
+
+        logging.getLogger(__name__).warning("Could not record exported prices: %s", exc)
 
 
 def _run_pool(

@@ -49,3 +49,18 @@ clean:
 # Renders the main views on the demo workspace to docs/screenshots/*.png (offscreen; the README shows them).
 screenshots: $(RUN_STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python docs/make_screenshots.py
+
+# The desktop app: a PyInstaller one-folder build in dist/shoppable-studio/ (packaging/studio.spec),
+# checked by running its own self-test; prints the folder size and the build time.
+package: $(RUN_STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[package]'
+	$(BIN)/python packaging/build.py --self-test
+
+# Menu entry + icons for this user (~/.local/share, or $XDG_DATA_HOME): starts the built app,
+# or the venv's `studio` when nothing is built.
+.PHONY: install-desktop uninstall-desktop
+install-desktop:
+	$(PYTHON) packaging/desktop_entry.py install
+
+uninstall-desktop:
+	$(PYTHON) packaging/desktop_entry.py uninstall

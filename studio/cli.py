@@ -45,6 +45,9 @@ def _box(text: str) -> tuple[float, float, float, float]:
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="studio", description="Shoppable Studio: tag products on photos and videos.")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    p.add_argument(
+        "--self-test", action="store_true", help="check this installation headless and exit (0 = all ok)"
+    )
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
 
     o = sub.add_parser("open", help="open the studio on a workspace")
@@ -881,6 +884,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     wants_json = "--json" in args_list
     try:
         args = build_parser().parse_args(args_list)
+        if args.self_test:
+            from studio.commands.self_test import run_self_test
+
+            return run_self_test()
         if args.command is None:
             return _run_gui(None)
         if args.command == "open":

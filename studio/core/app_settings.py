@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,10 +29,17 @@ def data_dir() -> Path:
 
 
 def assets_dir() -> Path:
-    """The shipped `assets/` folder (source checkout or a frozen bundle's copy)."""
+    """The shipped `assets/` folder (source checkout or a frozen bundle's copy).
+
+    Frozen (PyInstaller), the bundle's data folder is `sys._MEIPASS` (packaging/studio.spec puts
+    `assets/` there); asked explicitly rather than trusting `__file__`, which frozen modules fake.
+    """
     override = os.environ.get("STUDIO_ASSETS_DIR")
     if override:
         return Path(override)
+    bundle = getattr(sys, "_MEIPASS", None) if getattr(sys, "frozen", False) else None
+    if bundle:
+        return Path(bundle) / "assets"
     return Path(__file__).resolve().parents[2] / "assets"
 
 

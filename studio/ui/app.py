@@ -74,6 +74,7 @@ def run_app(workspace: str | None = None) -> int:
     app.setApplicationName("Shoppable Studio")
     app.setOrganizationName("ShoppableStudio")
     app.setApplicationVersion(__version__)
+    app.setDesktopFileName("shoppable-studio")  # = packaging/shoppable-studio.desktop (Wayland)
     app.setWindowIcon(QIcon(str(assets_dir() / "icons" / "studio.svg")))
     GuiThreadGarbageCollector(app)  # Qt objects must die on the GUI thread
     settings = AppSettings.load()

@@ -53,6 +53,13 @@ ACTIONS: tuple[ActionSpec, ...] = (
         ("Ctrl+Shift+I",),
         separator_before=True,
     ),
+    A(
+        "file.stale_prices",
+        "Old &prices…",
+        "File",
+        "stale_prices_dialog",
+        tip="Exports and published posts that show an old price or a sold-out product",
+    ),
     A("file.add_media", "&Add media…", "File", "add_media_dialog", ("Ctrl+I",), toolbar=True),
     A("file.add_folder", "Add &folder…", "File", "add_folder_dialog", ("Ctrl+Alt+I",)),
     A("file.save", "&Save", "File", "save", ("Ctrl+S",), toolbar=True, separator_before=True),

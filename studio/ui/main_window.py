@@ -388,6 +388,10 @@ class MainWindow(QMainWindow):
         self.reconnect_button.setVisible(False)
         self.reconnect_button.setStyleSheet("color: #d32f2f;")
         self.reconnect_button.clicked.connect(self.reconnect_accounts)
+        self.stale_button = QPushButton("")  # "3 items show an old price … — Review…"
+        self.stale_button.setVisible(False)
+        self.stale_button.setFlat(True)
+        self.stale_button.clicked.connect(self.stale_prices_dialog)
         self.jobs_label = QLabel("")
         self.jobs_label.setVisible(False)
         self.jobs_label.setMaximumWidth(320)
@@ -396,6 +400,7 @@ class MainWindow(QMainWindow):
         holder = QWidget()
         hl = QHBoxLayout(holder)
         hl.setContentsMargins(0, 0, 0, 0)
+        hl.addWidget(self.stale_button)
         hl.addWidget(self.reconnect_button)
         hl.addWidget(self.jobs_label)
         hl.addWidget(self.progress)
@@ -731,6 +736,37 @@ class MainWindow(QMainWindow):
         if len(report.problems):
             lines = [p.describe(Path(report.file).name) for p in report.problems]
             self.show_problems("Catalog import", f"{summary}; {len(report.problems)} problem(s):", lines)
+        self.check_stale_prices()
+
+    # --- price integrity ----------------------------------------------------------------------
+
+    def check_stale_prices(self) -> None:
+        """After a catalog change: do exports or live posts now show an old price? (worker)"""
+        from studio.ui.stale_dialog import load_stale
+
+        doc = self.doc
+        if doc is None:
+            return
+        self.bridge.submit(load_stale, doc.workspace, label="Checking prices", on_result=self._show_stale)
+
+    def _show_stale(self, items: list[Any]) -> None:
+        from studio.core.price_ledger import status_text
+
+        text = status_text(items)
+        self.stale_button.setText(text)
+        self.stale_button.setVisible(bool(text))
+
+    def stale_prices_dialog(self) -> None:
+        """File → Old prices…: what shows an old price or a sold-out product, with Re-render."""
+        from studio.ui.stale_dialog import StaleDialog
+
+        doc = self.doc
+        if doc is None:
+            return
+        dialog = StaleDialog(doc.workspace, doc.project, self.bridge, self)
+        dialog.open_media.connect(self.show_media)
+        dialog.stale_changed.connect(self._show_stale)
+        self.run_dialog(dialog)
 
     def add_media_dialog(self) -> None:
         from studio.media.formats import file_dialog_filter

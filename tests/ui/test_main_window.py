@@ -454,3 +454,36 @@ def test_publish_fixes_apply_as_undoable_steps(qtbot, make_window, studio_worksp
     )
     assert win.controller.media_id == look.id
     assert shown and shown[0].preset_box.currentData() == "instagram-portrait"
+
+
+def test_a_price_change_on_import_offers_the_old_prices_review(
+    qtbot, make_window, studio_workspace: Path, tmp_path: Path
+) -> None:
+    from decimal import Decimal
+
+    from studio.core.price_ledger import PriceLedger, Shown
+    from studio.ui.stale_dialog import StaleDialog
+
+    win = make_window(studio_workspace)
+    look = _media(win, "look.jpg")
+    export = tmp_path / "out" / "look.labeled.jpg"
+    export.parent.mkdir()
+    export.write_bytes(b"jpeg")
+    with PriceLedger.for_workspace(studio_workspace) as ledger:
+        shown = Shown(look.id, "t1", "mug", None, Decimal("24.50"), "EUR", "in_stock")
+        ledger.record_export({str(export): [shown]})
+    assert not win.stale_button.isVisible()
+
+    csv = tmp_path / "new-prices.csv"
+    csv.write_text(
+        "Title,URL handle,Vendor,Status,SKU,Option1 name,Option1 value,Price\n"
+        "Ceramic mug,mug,Maison,active,MUG-1,Title,Default Title,26.00\n",
+        encoding="utf-8",
+    )
+    win.import_catalog_file(csv)
+    qtbot.waitUntil(lambda: win.stale_button.isVisible(), timeout=10000)
+    assert "old price" in win.stale_button.text()
+    shown_dialogs: list[object] = []
+    win.run_dialog = lambda dialog: shown_dialogs.append(dialog) or False  # type: ignore[method-assign]
+    win.stale_button.click()
+    assert len(shown_dialogs) == 1 and isinstance(shown_dialogs[0], StaleDialog)

@@ -43,12 +43,13 @@ from decimal import Decimal
 from functools import lru_cache
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from babel.numbers import get_currency_precision, get_territory_currencies
 
 from studio.core.model import Availability, Product, Project, Variant
 from studio.core.money import is_currency
+from studio.core.utm import UtmConfig, add_utm
 
 PLATFORMS = ("meta", "pinterest", "google")
 
@@ -408,38 +409,15 @@ def _slug(text: str) -> str:
 
 
 def catalog_link(url: str, project: Project | None, *, platform: str, product_id: str, sku: str = "") -> str:
-    """`url` with UTM parameters for a catalog item.
+    """`url` with the workspace's UTM scheme (`studio.core.utm`) for a catalog item.
 
-    A core-level twin of `studio.render.utm.add_utm` (core may not import render): it reads the
-    same `Project.extra["utm"]` settings (`enabled`, `campaign`, `sources`, `content`) so post
-    links and catalog links agree. The medium differs on purpose — catalog traffic is not a post —
-    and is `extra["utm"]["catalog_medium"]` (default `catalog`). Parameters already in the URL win.
+    The medium differs on purpose — catalog traffic is not a post — and is
+    `extra["utm"]["catalog_medium"]` (default `catalog`). Parameters already in the URL win.
     """
-    raw = (project.extra.get("utm") if project else None) or {}
-    if not isinstance(raw, dict):
-        raw = {}
-    if not url or not raw.get("enabled", True):
-        return url
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return url
-    sources = raw.get("sources") if isinstance(raw.get("sources"), dict) else {}
-    template = str(raw.get("content") or "{product_id}")
-    try:
-        content = template.format(product_id=product_id, sku=sku, tag_id="", media="")
-    except (KeyError, IndexError, ValueError):
-        content = product_id
-    wanted = {
-        "utm_source": str((sources or {}).get(platform) or platform),
-        "utm_medium": str(raw.get("catalog_medium") or "catalog"),
-        "utm_campaign": str(raw.get("campaign") or _slug(project.name if project else "")),
-        "utm_content": content,
-    }
-    present = {k for k, _ in parse_qsl(parts.query, keep_blank_values=True)}
-    extra = urlencode([(k, v) for k, v in wanted.items() if v and k not in present])
-    if not extra:
-        return url
-    return urlunsplit(parts._replace(query=f"{parts.query}&{extra}" if parts.query else extra))
+    config = UtmConfig.from_project(project)
+    return add_utm(
+        url, config, platform=platform, product_id=product_id, sku=sku, medium=config.catalog_medium
+    )
 
 
 # --------------------------------------------------------------------------- mapping

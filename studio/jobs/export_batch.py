@@ -40,6 +40,7 @@ from studio.core.catalog_store import CatalogStore
 from studio.core.errors import Cancelled, StudioError, UsageError, Where
 from studio.core.model import LabelStyle, Media, MediaKind, Project, Tag
 from studio.core.progress import CancelToken, ProgressFn, no_progress
+from studio.core.utm import UtmConfig
 from studio.media.hashing import hash_bytes
 from studio.render.fit import apply_fit, auto_focus, needed_source_size, plan_fit, remap_tags, user_focus
 from studio.render.image_export import (
@@ -57,7 +58,6 @@ from studio.render.image_export import (
 )
 from studio.render.manifest import MANIFEST_NAME, ItemRecord, Manifest, OutputRecord, fingerprint
 from studio.render.presets import ExportPreset
-from studio.render.utm import UtmConfig
 
 KINDS: tuple[str, ...] = ("clean", "labeled", "html", "video", "dataset", "kit")
 IMAGE_KINDS = ("clean", "labeled", "html")

@@ -27,6 +27,7 @@ from typing import Any, Literal
 from studio.core.model import Media, MediaKind, Post, Project
 from studio.core.platform_caps import CAPS, IMAGE, PLATFORMS, VIDEO, TargetCaps, caps, caps_for
 from studio.core.post_rules import count_hashtags, count_mentions, kind_of, post_media
+from studio.core.utm import UtmConfig
 from studio.publish.fallback import (
     LABELED,
     AccountInfo,
@@ -40,7 +41,6 @@ from studio.publish.fallback import (
 )
 from studio.render.manifest import Manifest
 from studio.render.presets import BUILTIN_PRESETS, ExportPreset
-from studio.render.utm import UtmConfig
 
 Severity = Literal["error", "warning", "info"]
 ERROR: Severity = "error"

@@ -23,7 +23,7 @@ from typing import Any, Protocol
 from studio.core.model import Media, MediaKind, Post, Product, Project
 from studio.core.platform_caps import TargetCaps
 from studio.core.post_rules import PLATFORM_TITLES, post_media
-from studio.render.utm import UtmConfig, add_utm
+from studio.core.utm import UtmConfig, add_utm
 
 LABELED = "labeled"
 LINKS_IN_CAPTION = "links_in_caption"
@@ -440,7 +440,14 @@ def product_links(
         if product is None or not product.url:
             continue
         url = (
-            add_utm(product.url, utm, platform=decision.platform, product_id=pid, sku=product.sku)
+            add_utm(
+                product.url,
+                utm,
+                platform=decision.platform,
+                product_id=pid,
+                sku=product.sku,
+                post_id=decision.post_id,
+            )
             if utm
             else product.url
         )
@@ -481,7 +488,14 @@ def pin_link(decision: FallbackDecision, catalog: CatalogLike | None, *, utm: Ut
     if product is None or not product.url:
         return ""
     return (
-        add_utm(product.url, utm, platform=decision.platform, product_id=product.id, sku=product.sku)
+        add_utm(
+            product.url,
+            utm,
+            platform=decision.platform,
+            product_id=product.id,
+            sku=product.sku,
+            post_id=decision.post_id,
+        )
         if utm
         else product.url
     )

@@ -28,6 +28,7 @@ from typing import Any
 from studio.core.model import MediaKind, Post, Project
 from studio.core.platform_caps import TargetCaps, caps
 from studio.core.post_rules import post_media
+from studio.core.utm import UtmConfig
 from studio.publish.fallback import (
     FACEBOOK_LOGIN,
     AccountInfo,
@@ -37,7 +38,6 @@ from studio.publish.fallback import (
     first_comment,
     pin_link,
 )
-from studio.render.utm import UtmConfig
 
 REDACTED = "***"
 PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.\-]+)\.([a-z_]+)\}")

@@ -31,11 +31,11 @@ from PIL import Image, ImageCms, ImageOps
 from studio.core.errors import Cancelled, StudioError, Where
 from studio.core.model import Product, Tag, Variant
 from studio.core.money import format_money
+from studio.core.utm import UtmConfig, add_utm
 from studio.media.formats import check_readable, corrupt_image_error, media_error
 from studio.media.images import open_image, to_display_mode
 from studio.render.fit import Placed
 from studio.render.presets import ExportPreset
-from studio.render.utm import UtmConfig, add_utm
 
 QUALITY_STEP = 5
 

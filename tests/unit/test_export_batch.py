@@ -108,7 +108,8 @@ def test_layout_manifest_and_tags_in_output_coords(ws, tmp_path: Path):
     assert (tag["x"], tag["y"]) == pytest.approx((0.5, 0.5), abs=0.01)
     assert tag["box"] == pytest.approx([0.4, 0.4, 0.6, 0.6], abs=0.01)  # 0.45..0.55 of 200px in a 100px crop
     assert tag["link"].startswith("https://shop.example/shirt?c=blue&utm_source=instagram&utm_medium=social")
-    assert "utm_campaign=spring-drop" in tag["link"] and "utm_content=p1" in tag["link"]
+    assert "utm_campaign=spring-drop" in tag["link"] and "utm_term=p1" in tag["link"]
+    assert "utm_content=photo0" in tag["link"]  # outside a post: the media name
     # the far-left tag is reported by product name, per preset, in the tags file and the manifest
     assert doc["outside_crop"] == [{"tag_id": "t0b", "product_id": "p2", "title": "Edge vase"}]
     item = manifest.to_dict()["items"][0]

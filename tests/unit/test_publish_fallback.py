@@ -227,7 +227,7 @@ def test_caption_links_carry_utm_and_decisions_round_trip() -> None:
     post, project = _post(_media("m1", ["p0"]))
     cat = _catalog()
     d = decide(post, project, caps("facebook.photo"), account=AccountInfo("facebook", "page"), catalog=cat)
-    from studio.render.utm import UtmConfig
+    from studio.core.utm import UtmConfig
 
     text = final_caption("New in", d, cat, utm=UtmConfig.from_project(project))
     assert text.startswith("New in\n\nShop the post:\n• Shirt 0: https://shop.example/p0?utm_source=facebook")

@@ -12,9 +12,9 @@ from conftest import ADOBE_RGB_PRIMARIES_D50, GREEN, RED, close_to, corner_marke
 from PIL import Image
 
 from studio.core.errors import Cancelled, MediaError
+from studio.core.utm import UtmConfig, add_utm
 from studio.render.image_export import ExportError, encode, load_source, write_atomic
 from studio.render.presets import ExportPreset
-from studio.render.utm import UtmConfig, add_utm
 
 
 def _gps_exif(orientation: int) -> bytes:

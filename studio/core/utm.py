@@ -1,14 +1,22 @@
-"""UTM parameters on product links, per platform and per tag, so shop analytics can tell which
-post (and which tagged product in it) brought a visit.
+"""UTM parameters on product links: one scheme everywhere, so shop analytics can group visits and
+orders by platform / medium / campaign / post / product.
+
+    utm_source   = the platform (instagram, facebook, pinterest; renamable per platform)
+    utm_medium   = social (posts and exports) — catalog feeds and synced items use "catalog"
+    utm_campaign = the workspace's campaign (default: the workspace name as a slug)
+    utm_content  = the post id (exports outside a post: the media name)
+    utm_term     = the product id
 
 Configuration lives in the workspace: `Project.extra["utm"]`, all keys optional:
 
     {"enabled": true, "medium": "social", "campaign": "spring-drop",
-     "sources": {"instagram": "ig"}, "content": "{product_id}"}
+     "sources": {"instagram": "ig"}, "content": "{post_id}", "term": "{product_id}",
+     "catalog_medium": "catalog"}
 
-`content` is a template over `{tag_id}`, `{product_id}`, `{sku}`, `{media}`; `campaign` defaults
-to the project name as a slug. Existing query parameters are kept, in order; a `utm_*` parameter
-already present in the product URL wins (the shop set it on purpose).
+`content` and `term` are templates over `{post_id}`, `{tag_id}`, `{product_id}`, `{sku}`,
+`{media}`. Existing query parameters are kept, in order; a `utm_*` parameter already present in
+the product URL wins (the shop set it on purpose). Core (no Qt, no rendering): the catalog feeds,
+the publishing fallback and the exports all call this one function.
 """
 
 from __future__ import annotations
@@ -31,8 +39,10 @@ class UtmConfig:
     enabled: bool = True
     medium: str = "social"
     campaign: str = "studio"
-    content: str = "{product_id}"
+    content: str = "{post_id}"
+    term: str = "{product_id}"
     sources: dict[str, str] = field(default_factory=dict)
+    catalog_medium: str = "catalog"
 
     @classmethod
     def from_project(cls, project: Project | None) -> UtmConfig:
@@ -44,8 +54,10 @@ class UtmConfig:
             enabled=bool(raw.get("enabled", True)),
             medium=str(raw.get("medium") or "social"),
             campaign=str(raw.get("campaign") or slug(project.name if project else "")),
-            content=str(raw.get("content") or "{product_id}"),
+            content=str(raw.get("content") or "{post_id}"),
+            term=str(raw.get("term") or "{product_id}"),
             sources={str(k): str(v) for k, v in (sources or {}).items()},
+            catalog_medium=str(raw.get("catalog_medium") or "catalog"),
         )
 
     def to_dict(self) -> dict[str, object]:
@@ -54,15 +66,18 @@ class UtmConfig:
             "medium": self.medium,
             "campaign": self.campaign,
             "content": self.content,
+            "term": self.term,
             "sources": dict(self.sources),
+            "catalog_medium": self.catalog_medium,
         }
 
 
-def _content(template: str, **values: str) -> str:
+def _fill(template: str, fallback: str, **values: str) -> str:
     try:
-        return template.format(**values)
+        text = template.format(**values)
     except (KeyError, IndexError, ValueError):
-        return values.get("product_id", "")  # a typo in a hand-edited template must not stop an export
+        return fallback  # a typo in a hand-edited template must not stop an export
+    return text or fallback
 
 
 def add_utm(
@@ -74,8 +89,12 @@ def add_utm(
     tag_id: str = "",
     sku: str = "",
     media: str = "",
+    post_id: str = "",
+    medium: str | None = None,
 ) -> str:
-    """`url` with utm_source/medium/campaign/content added; non-http(s) or empty URLs unchanged."""
+    """`url` with utm_source/medium/campaign/content/term added; non-http(s) or empty URLs unchanged.
+
+    `medium` overrides the configured one (catalog links pass `config.catalog_medium`)."""
     if not url or not config.enabled:
         return url
     parts = urlsplit(url)
@@ -83,11 +102,13 @@ def add_utm(
         return url
     query = parse_qsl(parts.query, keep_blank_values=True)
     present = {k for k, _ in query}
+    values = {"tag_id": tag_id, "product_id": product_id, "sku": sku, "media": media, "post_id": post_id}
     wanted = {
         "utm_source": config.sources.get(platform, platform),
-        "utm_medium": config.medium,
+        "utm_medium": medium or config.medium,
         "utm_campaign": config.campaign,
-        "utm_content": _content(config.content, tag_id=tag_id, product_id=product_id, sku=sku, media=media),
+        "utm_content": _fill(config.content, media or product_id, **values),
+        "utm_term": _fill(config.term, "", **values),
     }
     extra = urlencode([(k, v) for k, v in wanted.items() if v and k not in present])
     if not extra:

@@ -168,6 +168,12 @@ class PostsPanel(QWidget):
             self.counters[p] = label
             counters.addWidget(label)
         counters.addStretch(1)
+        self.code_button = QPushButton("Add discount code")
+        self.code_button.setToolTip(
+            "Append this post's own discount code to the caption, so orders using it count for this "
+            "post in Insights. Create the same code in your shop (Shopify → Discounts)."
+        )
+        counters.addWidget(self.code_button)
         ed.addLayout(counters)
         self.problems = QListWidget()
         self.problems.setMaximumHeight(90)
@@ -191,6 +197,7 @@ class PostsPanel(QWidget):
         self.media_list.model().rowsMoved.connect(self._media_dragged)
         self.media_list.currentRowChanged.connect(lambda _r: self._update_order_buttons())
         self.caption.textChanged.connect(self._caption_typed)
+        self.code_button.clicked.connect(self.add_discount_code)
         self.caption.installEventFilter(self)
         self.pin_title.editingFinished.connect(self._pin_title_finished)
         self.pin_title.textChanged.connect(lambda _t: self._update_live())
@@ -521,6 +528,19 @@ class PostsPanel(QWidget):
         self._emit(
             lambda p: p.platforms.setdefault("pinterest", {}).__setitem__("title", text), "Pinterest title"
         )
+
+    def add_discount_code(self) -> None:
+        """Append the post's stable discount code line to the caption (one undo step)."""
+        from studio.core.orders import caption_with_code, code_prefix, discount_code_for
+
+        self.commit_caption()
+        post = self.current_post()
+        if post is None or self.doc is None:
+            return
+        code = discount_code_for(post.id, code_prefix(self.doc.project.name))
+        text = caption_with_code(post.caption, code)
+        if text != post.caption:
+            self._emit(lambda p: setattr(p, "caption", text), f"Add discount code {code}")
 
     def _caption_typed(self) -> None:
         if self._loading:

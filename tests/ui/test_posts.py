@@ -142,3 +142,20 @@ def test_reorder_remove_and_platforms(qtbot, panel: PostsPanel, doc: Document) -
     qtbot.mouseClick(panel.delete_button, Qt.MouseButton.LeftButton)
     assert doc.project.posts == [] and panel.posts_list.count() == 0
     assert not panel.editor.isEnabled()
+
+
+def test_discount_code_is_added_once_and_undoable(qtbot, panel: PostsPanel, doc: Document) -> None:
+    from studio.core.orders import discount_code_for
+
+    recorder = _carousel(qtbot, panel, doc)
+    post_id = panel.current_post_id()
+    panel.caption.setPlainText("Summer linen")
+    panel.code_button.click()  # commits the typed caption first, then adds the code: two steps
+    post = next(p for p in doc.project.posts if p.id == post_id)
+    code = discount_code_for(post_id, None).split("-", 1)[1]
+    assert post.caption.startswith("Summer linen\n\n") and code in post.caption
+    assert recorder.calls[-1][1].startswith("Add discount code")
+    panel.code_button.click()  # already there: nothing more
+    assert len(recorder.calls) == 3
+    doc.undo_stack.undo()
+    assert next(p for p in doc.project.posts if p.id == post_id).caption == "Summer linen"

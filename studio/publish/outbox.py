@@ -33,10 +33,12 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from studio.core.sqlite_tx import immediate
 from studio.publish.plan import PublishPlan, Step
 
 OUTBOX_NAME = "outbox.sqlite"
@@ -256,8 +258,8 @@ class Outbox:
                 self._all.append(conn)
         return conn
 
-    def _tx(self) -> _Tx:
-        return _Tx(self._conn())
+    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
+        return immediate(self._conn())
 
     def close(self) -> None:
         """Close every thread's connection (call from the owning thread at shutdown)."""
@@ -715,20 +717,6 @@ def _step_record(row: sqlite3.Row) -> StepRecord:
 
 def _jid(job: str | Job) -> str:
     return job.id if isinstance(job, Job) else job
-
-
-class _Tx:
-    """`BEGIN IMMEDIATE` … COMMIT / ROLLBACK: take the write lock up front so no deadlock upgrade."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-
-    def __enter__(self) -> sqlite3.Connection:
-        self.conn.execute("BEGIN IMMEDIATE")
-        return self.conn
-
-    def __exit__(self, exc_type: object, *rest: object) -> None:
-        self.conn.execute("ROLLBACK" if exc_type is not None else "COMMIT")
 
 
 # --- driving a job -------------------------------------------------------------------------------

@@ -88,6 +88,16 @@ ACTIONS: tuple[ActionSpec, ...] = (
     A("edit.delete", "&Delete", "Edit", "delete_selected", ("Delete", "Backspace")),
     A("edit.select_all", "Select &all", "Edit", "select_all_tags", ("Ctrl+A",)),
     A(
+        "vision.shop",
+        "Shop the &look",
+        "Edit",
+        "shop_the_look",
+        ("Ctrl+L",),
+        toolbar=True,
+        separator_before=True,
+        tip="Find buyable items on the open photo (or the selected photos) and suggest catalog products",
+    ),
+    A(
         "edit.label_style",
         "&Label style…",
         "Edit",
@@ -139,6 +149,15 @@ ACTIONS: tuple[ActionSpec, ...] = (
     A("view.show_posts", "Show &posts", "View", "toggle_posts", ("Ctrl+Alt+4",), checkable=True),
     A("view.show_history", "Show undo &history", "View", "toggle_history", ("Ctrl+Alt+5",), checkable=True),
     A("view.show_outbox", "Show o&utbox", "View", "toggle_outbox", ("Ctrl+Alt+6",), checkable=True),
+    A("view.show_insights", "Show insi&ghts", "View", "toggle_insights", ("Ctrl+Alt+7",), checkable=True),
+    A(
+        "view.show_catalog_sync",
+        "Show catalog s&ync",
+        "View",
+        "toggle_catalog_sync",
+        ("Ctrl+Alt+8",),
+        checkable=True,
+    ),
     # Video
     # Space is also the canvas's pan key while the canvas has focus; P always plays.
     A("video.play", "&Play / Pause", "Video", "play_pause", ("Space", "P"), toolbar=True),
@@ -151,6 +170,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "add_keyframe",
         ("K",),
         tip="Record the selected tags' positions at the playhead",
+    ),
+    A(
+        "vision.track",
+        "&Track tags",
+        "Video",
+        "track_tags",
+        ("Ctrl+Shift+K",),
+        tip="Follow the selected tags through the video; the tag ends where the item is lost",
     ),
     # Post
     A(
@@ -198,6 +225,9 @@ CANVAS_KEYS: tuple[tuple[str, str], ...] = (
     ("Pan", "Space + drag, middle button"),
     ("Zoom around the cursor", "Mouse wheel"),
     ("Add a keyframe at the playhead (video)", "K"),
+    ("Accept the highlighted suggestion (Shop the look)", "Enter"),
+    ("Another suggested product / next box", "↑ ↓ / Tab"),
+    ("Dismiss a suggestion (remembered)", "Esc"),
 )
 
 

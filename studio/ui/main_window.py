@@ -19,7 +19,7 @@ import importlib.util
 import logging
 import os
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -269,6 +269,9 @@ class ExportDialog(QDialog):
         return Path(self.folder.text()).expanduser()
 
 
+INSIGHTS_REFRESH_MS = 30 * 60 * 1000  # recent posts' metrics, and Stories before their 24 h close
+
+
 class MainWindow(QMainWindow):
     """One open workspace (a Document) shown in the library / canvas / panels layout."""
 
@@ -308,6 +311,9 @@ class MainWindow(QMainWindow):
         )
         self.controller.mediaShown.connect(self._media_shown)
         self.controller.error.connect(self.show_error)
+        from studio.ui.shop_the_look import install_shop_the_look
+
+        self.shop = install_shop_the_look(self)
         self.bridge.jobs_changed.connect(self._update_status)
         self._restore_layout()
         self._update_title()
@@ -367,6 +373,29 @@ class MainWindow(QMainWindow):
             "Outbox", "dock.outbox", self.outbox_panel, Qt.DockWidgetArea.BottomDockWidgetArea
         )
         self.outbox_panel.changed.connect(self._outbox_changed)
+        from studio.ui.insights_view import InsightsView
+
+        self.insights_store: Any = None
+        self.insights_view = InsightsView(self.bridge)
+        self.insights_dock = self._dock(
+            "Insights", "dock.insights", self.insights_view, Qt.DockWidgetArea.BottomDockWidgetArea
+        )
+        self.tabifyDockWidget(self.outbox_dock, self.insights_dock)
+        self.outbox_dock.raise_()
+        self.insights_view.refresh_requested.connect(self.pull_insights)
+        from studio.ui.sync_panel import SyncPanel
+
+        self.sync_panel = SyncPanel(bridge=self.bridge)
+        self.sync_dock = self._dock(
+            "Catalog sync", "dock.catalog_sync", self.sync_panel, Qt.DockWidgetArea.BottomDockWidgetArea
+        )
+        self.tabifyDockWidget(self.outbox_dock, self.sync_dock)
+        self.outbox_dock.raise_()
+        self.sync_panel.productActivated.connect(self._show_product)
+        # Recent posts (and Stories before their 24 h close) are refreshed while the app runs.
+        self.insights_timer = QTimer(self)
+        self.insights_timer.setInterval(INSIGHTS_REFRESH_MS)
+        self.insights_timer.timeout.connect(self.refresh_due_insights)
         for dock in (self.catalog_dock, self.posts_dock, self.history_dock):
             self.tabifyDockWidget(self.inspector_dock, dock)
         self.library.currentMediaChanged.connect(self.show_media)
@@ -445,6 +474,8 @@ class MainWindow(QMainWindow):
             (self.posts_dock, "view.show_posts"),
             (self.history_dock, "view.show_history"),
             (self.outbox_dock, "view.show_outbox"),
+            (self.insights_dock, "view.show_insights"),
+            (self.sync_dock, "view.show_catalog_sync"),
         ]
 
     @staticmethod
@@ -530,6 +561,8 @@ class MainWindow(QMainWindow):
             self.library.select_media([first])
             self.canvas.setFocus()  # keyboard first: T, V, arrows and Delete work at once
         self._start_outbox(doc)
+        self._open_insights(doc)
+        self.sync_panel.set_workspace(doc.workspace.root)
         self.workspace_changed.emit()
 
     def _doc_connections(self, doc: Document) -> list[tuple[Any, Any]]:
@@ -575,6 +608,9 @@ class MainWindow(QMainWindow):
             with contextlib.suppress(RuntimeError, TypeError):  # already gone with its sender
                 signal.disconnect(slot)
         self._stop_outbox()
+        self._close_insights()
+        self.sync_panel.cancel_all()
+        self.sync_panel.set_workspace(None)
         # Jobs may still read the workspace (an import writes its catalog): stop them before closing it.
         self.bridge.cancel_all()
         self.bridge.wait(10000)
@@ -1019,6 +1055,89 @@ class MainWindow(QMainWindow):
     def toggle_outbox(self, on: bool) -> None:
         self._toggle(self.outbox_dock, on)
 
+    def toggle_insights(self, on: bool) -> None:
+        self._toggle(self.insights_dock, on)
+
+    def toggle_catalog_sync(self, on: bool) -> None:
+        self._toggle(self.sync_dock, on)
+
+    def _show_product(self, product_id: str) -> None:
+        """A sync problem was double-clicked: the catalog panel shows that product."""
+        self.catalog_dock.show()
+        self.catalog_dock.raise_()
+        self.catalog.search.setText(product_id)
+
+    # --- insights ---------------------------------------------------------------------------
+
+    def _open_insights(self, doc: Document) -> None:
+        from studio.core.insights_store import InsightsStore
+        from studio.ui.insights_view import CatalogTitles
+
+        try:
+            self.insights_store = InsightsStore.open(doc.workspace.root)
+        except StudioError as exc:
+            self.insights_store = None
+            log.warning("insights unavailable: %s", exc)
+        self.insights_view.set_store(
+            self.insights_store,
+            titles=CatalogTitles(doc.catalog.get),
+            post_labels={p.id: " ".join(p.caption.split())[:60] or p.id for p in doc.project.posts},
+            locale=doc.project.locale,
+            report_title=f"{doc.project.name} — insights",
+        )
+        self.insights_timer.start()
+
+    def _close_insights(self) -> None:
+        self.insights_timer.stop()
+        self.insights_view.set_store(None)
+        self.insights_view.shutdown()  # chart renders may still read the store
+        if self.insights_store is not None:
+            self.insights_store.close()
+            self.insights_store = None
+
+    def pull_insights(self) -> None:
+        """Refresh (Insights view): every published post's metrics, in a worker; one failing post
+        does not stop the others, and the report says which failed and why."""
+        from studio.jobs.insights import pull
+
+        doc = self.doc
+        if doc is None or self.insights_store is None:
+            return
+        self.bridge.submit(
+            pull,
+            doc.workspace.root,
+            label="Pulling insights",
+            on_result=self._insights_pulled,
+            on_error=self.show_error,
+        )
+
+    def refresh_due_insights(self) -> None:
+        """The timer: only posts that are due (recent ones, Stories before they close)."""
+        from studio.jobs.insights import refresh_due
+
+        doc = self.doc
+        if doc is None or self.insights_store is None or self.bridge.running:
+            return
+        self.bridge.submit(
+            refresh_due,
+            doc.workspace.root,
+            next_check=timedelta(milliseconds=INSIGHTS_REFRESH_MS),
+            label="Refreshing insights",
+            on_result=self._insights_pulled,
+            on_error=lambda error: log.warning("insights refresh: %s", error.message()),
+        )
+
+    def _insights_pulled(self, report: Any) -> None:
+        self.insights_view.reload()
+        warnings = list(getattr(report, "warnings", []) or [])
+        failed = int(getattr(report, "failed", 0) or 0)
+        ok = int(getattr(report, "ok", 0) or 0)
+        if failed or warnings:
+            first = warnings[0] if warnings else ""
+            self.status_text.setText(f"Insights: {ok} post(s) updated, {failed} failed. {first}".strip())
+        elif ok:
+            self.status_text.setText(f"Insights: {ok} post(s) updated")
+
     # --- outbox -----------------------------------------------------------------------------
 
     def _start_outbox(self, doc: Document) -> None:
@@ -1246,6 +1365,16 @@ class MainWindow(QMainWindow):
             return f"Add the product's URL to the catalog ({fix.get('product_id')}), then re-import it"
         return f"{fix_label(fix)}: do it in the editor, then check again"
 
+    # --- shop the look ----------------------------------------------------------------------
+
+    def shop_the_look(self) -> None:
+        """Edit → Shop the look: suggestions for the open photo (or the selected ones), in a worker."""
+        self.shop.run()
+
+    def track_tags(self) -> None:
+        """Video → Track tags: follow the selected tags through the video (undoable)."""
+        self.shop.track_selected()
+
     def show_shortcuts(self) -> None:
         self.run_dialog(ShortcutsDialog(self))
 
@@ -1311,11 +1440,18 @@ class MainWindow(QMainWindow):
             "view.zoom_out",
             "view.fit",
             "view.actual_size",
+            "vision.shop",
         ):
             a[action_id].setEnabled(media)
         clipboard = bool(hasattr(self, "controller") and self.controller.clipboard)
         a["edit.paste"].setEnabled(has_doc and clipboard)
-        for action_id in ("video.play", "video.next_frame", "video.prev_frame", "video.add_keyframe"):
+        for action_id in (
+            "video.play",
+            "video.next_frame",
+            "video.prev_frame",
+            "video.add_keyframe",
+            "vision.track",
+        ):
             a[action_id].setEnabled(video)
 
     def _update_status(self) -> None:

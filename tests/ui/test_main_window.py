@@ -487,3 +487,29 @@ def test_a_price_change_on_import_offers_the_old_prices_review(
     win.run_dialog = lambda dialog: shown_dialogs.append(dialog) or False  # type: ignore[method-assign]
     win.stale_button.click()
     assert len(shown_dialogs) == 1 and isinstance(shown_dialogs[0], StaleDialog)
+
+
+def test_insights_dock_opens_the_workspace_store_and_refresh_pulls_in_a_worker(
+    qtbot, make_window, studio_workspace: Path
+) -> None:
+    win = make_window(studio_workspace)
+    assert win.insights_store is not None and win.insights_timer.isActive()
+    action = win.action_map["view.show_insights"]
+    action.trigger()
+    assert action.isChecked() == (not win.insights_dock.isHidden())
+    win.insights_view.refresh_requested.emit()  # Refresh: nothing published yet, nothing fails
+    qtbot.waitUntil(lambda: not win.bridge.running, timeout=10000)
+    assert win.dialogs.errors == []
+    assert (studio_workspace / "insights.sqlite").exists()
+    assert win.close_document()
+    assert win.insights_store is None and not win.insights_timer.isActive()
+
+
+def test_catalog_sync_dock_follows_the_workspace(qtbot, make_window, studio_workspace: Path) -> None:
+    win = make_window(studio_workspace)
+    action = win.action_map["view.show_catalog_sync"]
+    action.trigger()
+    assert action.isChecked() == (not win.sync_dock.isHidden())
+    win.sync_panel.productActivated.emit("mug")
+    assert win.catalog.search.text() == "mug" and not win.catalog_dock.isHidden()
+    assert win.close_document()

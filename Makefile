@@ -49,6 +49,7 @@ clean:
 # Renders the main views on the demo workspace to docs/screenshots/*.png (offscreen; the README shows them).
 screenshots: $(RUN_STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python docs/make_screenshots.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python docs/make_insights_screenshot.py
 
 # The desktop app: a PyInstaller one-folder build in dist/shoppable-studio/ (packaging/studio.spec),
 # checked by running its own self-test; prints the folder size and the build time.

@@ -113,6 +113,14 @@ def main() -> int:
     shot("library-and-catalog")
     window.library.set_filter(MediaFilter.ALL)
 
+    # 6. Shop the look on a photo: ghost boxes with the suggested products (analysed offline).
+    shelf = by_name.get("living-room-shelf.jpg") or next(m for m in doc.project.media if m.kind == "image")
+    window.library.select_media([shelf.id], shelf.id)
+    settle(1.0)
+    window.shop_the_look()
+    settle(3.0)
+    shot("shop-the-look")
+
     doc.undo_stack.clear()
     bridge.cancel_all()
     bridge.wait(30000)

@@ -216,8 +216,16 @@ def test_caption_hashtags_title_and_alt_text_lengths() -> None:
         "pinterest": {"board_id": "1", "title": "t" * 101, "alt_text": "a" * 501, "link": "https://x.example"}
     }
     findings = run([img("m1")], ["pinterest"], settings=pin)
-    assert only(findings, "title_length").fix == {"action": "trim_title", "max_chars": 100, "platform": "pinterest"}
-    assert only(findings, "alt_text_length").fix == {"action": "trim_alt_text", "max_chars": 500, "platform": "pinterest"}
+    assert only(findings, "title_length").fix == {
+        "action": "trim_title",
+        "max_chars": 100,
+        "platform": "pinterest",
+    }
+    assert only(findings, "alt_text_length").fix == {
+        "action": "trim_alt_text",
+        "max_chars": 500,
+        "platform": "pinterest",
+    }
     desc = only(
         run([img("m1")], ["pinterest"], caption="d" * 801, settings={"pinterest": {"board_id": "1"}}),
         "description_length",

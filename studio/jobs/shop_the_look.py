@@ -28,7 +28,7 @@ from studio.core.errors import StudioError, UsageError
 from studio.core.model import Media, MediaKind, Product, Project, Tag, new_id
 from studio.core.progress import CancelToken, ProgressFn, no_progress
 from studio.core.workspace import Workspace
-from studio.vision.proposals import Box, Match, Proposal, clamp_box
+from studio.vision.proposals import KIND_USER, Box, Match, Proposal, clamp_box
 
 EXTRA_KEY = "shop_the_look"
 #: Where a video is analysed when the caller names no time: the start (tracking goes forward).
@@ -146,6 +146,72 @@ def forget_index(ws: Workspace) -> None:
         index.close()
 
 
+EXEMPLARS_DIR = "exemplars"  # under cache/vision: crops of tagged boxes, one JPEG each
+MAX_EXEMPLARS = 3  # per product: enough views, little indexing time
+
+
+def _exemplar_file(ws: Workspace, product_id: str, media: Media, box: Box) -> Path:
+    import hashlib
+
+    digest = hashlib.sha1(f"{media.content_hash}|{box}".encode()).hexdigest()[:16]
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in product_id)[:60]
+    return ws.cache_dir / "vision" / EXEMPLARS_DIR / f"{safe}-{digest}.jpg"
+
+
+def _write_exemplar(path: Path, image: Any, box: Box) -> bool:
+    from studio.core.atomic import atomic_write_bytes
+
+    w, h = image.size
+    x0, y0, x1, y1 = box
+    pad_x, pad_y = 0.06 * (x1 - x0) * w, 0.06 * (y1 - y0) * h
+    left, top = max(0, int(x0 * w - pad_x)), max(0, int(y0 * h - pad_y))
+    right, bottom = min(w, int(x1 * w + pad_x) + 1), min(h, int(y1 * h + pad_y) + 1)
+    if right - left < 24 or bottom - top < 24:
+        return False  # too small to describe
+    import io
+
+    out = io.BytesIO()
+    image.crop((left, top, right, bottom)).convert("RGB").save(out, "JPEG", quality=90)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(path, out.getvalue(), keep_backup=False)
+    return True
+
+
+def products_for_index(ws: Workspace, *, max_per_product: int = MAX_EXEMPLARS) -> list[Product]:
+    """The catalog's products, each with the crops of its tagged boxes in the workspace's photos first.
+
+    Why: catalog image URLs are often remote (and the studio must work offline) or show the product
+    on white, while the brand's own photos show it as shoppers will see it. A product tagged once
+    with a box is then found in the other photos. Crops are cached by media content and box.
+    """
+    from studio.media.images import open_image
+
+    wanted: dict[str, list[tuple[Media, Box]]] = {}
+    for media in ws.project.media:
+        if media.kind is not MediaKind.IMAGE:
+            continue
+        for tag in media.tags:
+            if tag.product_id and tag.box and len(wanted.setdefault(tag.product_id, [])) < max_per_product:
+                wanted[tag.product_id].append((media, tag.box))
+    crops: dict[str, list[str]] = {}
+    for product_id, places in wanted.items():
+        for media, box in places:
+            path = _exemplar_file(ws, product_id, media, box)
+            if not path.exists():
+                try:
+                    image = open_image(ws.media_path(media), max_side=1600)
+                    if not _write_exemplar(path, image, box):
+                        continue
+                except (OSError, StudioError, ValueError):
+                    continue  # a missing or unreadable photo only means one view fewer
+            crops.setdefault(product_id, []).append(str(path))
+    products = []
+    for product in ws.catalog.all():
+        extra = crops.get(product.id)
+        products.append(replace(product, images=[*extra, *product.images]) if extra else product)
+    return products
+
+
 def ensure_index(
     ws: Workspace, *, progress: ProgressFn = no_progress, cancel: CancelToken | None = None
 ) -> Any:
@@ -154,7 +220,7 @@ def ensure_index(
     Returns the index's report (products indexed, failures, products/s).
     """
     index = open_index(ws)
-    return index.update(ws.catalog, progress=progress, cancel=cancel)
+    return index.update(products_for_index(ws), progress=progress, cancel=cancel)
 
 
 # --- analysing a media ------------------------------------------------------------------------
@@ -201,7 +267,9 @@ def analyze_media(
         index = open_index(ws)
     if update_index:
         index.update(
-            ws.catalog, progress=lambda d, t, m: progress(0, 0, f"Indexing products: {m}"), cancel=cancel
+            products_for_index(ws),
+            progress=lambda d, t, m: progress(0, 0, f"Indexing products: {m}"),
+            cancel=cancel,
         )
     progress(0, 0, f"Reading {media.name}")
     image = media_image(ws, media, at)
@@ -215,7 +283,24 @@ def analyze_media(
         progress=progress,
         cancel=_cancel_fn(cancel),
     )
-    return drop_rejected(proposals, rejected)
+    return drop_tagged(drop_rejected(proposals, rejected), media, at)
+
+
+def drop_tagged(proposals: Iterable[Proposal], media: Media, at: float | None = None) -> list[Proposal]:
+    """Suggestions are for what is not tagged yet: a proposal whose box holds one of the media's
+    tags (visible at `at`, for a video) is dropped, and so is a match for a product already tagged."""
+    tags = [t for t in media.tags if at is None or t.start is None or (t.start <= at <= (t.end or at))]
+    tagged = {t.product_id for t in tags if t.product_id}
+    out: list[Proposal] = []
+    for p in proposals:
+        x0, y0, x1, y1 = p.box
+        if any(x0 <= t.x <= x1 and y0 <= t.y <= y1 for t in tags) and p.kind != KIND_USER:
+            continue
+        kept = [m for m in p.matches if m.product_id not in tagged]
+        if p.matches and not kept:
+            continue
+        out.append(p.with_matches(kept) if len(kept) != len(p.matches) else p)
+    return out
 
 
 @dataclass(slots=True)

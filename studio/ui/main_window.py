@@ -390,6 +390,10 @@ class MainWindow(QMainWindow):
             "Catalog sync", "dock.catalog_sync", self.sync_panel, Qt.DockWidgetArea.BottomDockWidgetArea
         )
         self.tabifyDockWidget(self.outbox_dock, self.sync_dock)
+        # Opened from View when wanted (their state is remembered like the other panels'): the
+        # canvas keeps the room by default.
+        self.insights_dock.hide()
+        self.sync_dock.hide()
         self.outbox_dock.raise_()
         self.sync_panel.productActivated.connect(self._show_product)
         # Recent posts (and Stories before their 24 h close) are refreshed while the app runs.
@@ -608,12 +612,14 @@ class MainWindow(QMainWindow):
             with contextlib.suppress(RuntimeError, TypeError):  # already gone with its sender
                 signal.disconnect(slot)
         self._stop_outbox()
-        self._close_insights()
+        self.insights_timer.stop()
         self.sync_panel.cancel_all()
         self.sync_panel.set_workspace(None)
-        # Jobs may still read the workspace (an import writes its catalog): stop them before closing it.
+        # Jobs may still read the workspace (an import writes its catalog, the Insights view reads
+        # its store): stop them before closing anything they use.
         self.bridge.cancel_all()
         self.bridge.wait(10000)
+        self._close_insights()
         self.library.model.cancel_pending()
         self.controller.set_document(None)
         self.library.set_document(None)

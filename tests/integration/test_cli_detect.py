@@ -276,3 +276,45 @@ def test_video_frame_detection_and_tracking(tmp_path: Path, shop_workspace, run)
     }  # found again from the catalog photo / its own look
     out = run("detect", "clip.mp4", "-w", str(root), "--at", "99")
     assert out.returncode == 2 and "past the end" in out.stderr
+
+
+def test_a_product_tagged_once_is_found_in_other_photos_even_without_catalog_images(tmp_path: Path) -> None:
+    """Catalog image URLs are remote (offline here): the brand's own tagged box is the reference."""
+    from studio.jobs.shop_the_look import analyze_media, products_for_index
+
+    root = tmp_path / "ws"
+    with Workspace.create(root, currency="EUR", locale="en_US") as ws:
+        ws.catalog.upsert(
+            [
+                Product(
+                    id="tin",
+                    title="Tea tin",
+                    price=Decimal("14.00"),
+                    currency="EUR",
+                    images=["https://cdn.invalid/tin.jpg"],  # never reachable
+                ),
+                Product(id="other", title="Other", price=Decimal("9.00"), currency="EUR"),
+            ],
+            "test",
+        )
+        media = root / "media"
+        media.mkdir()
+        first = busy_background(1000, 700, 5)
+        tagged_box = paste(first, product_photo(11), (300, 150), 0.9, 0.0)
+        Image.fromarray(first).save(media / "first.jpg", quality=92)
+        second = busy_background(1100, 760, 6)
+        true_box = paste(second, product_photo(11), (620, 260), 0.7, 10.0)
+        Image.fromarray(second).save(media / "second.jpg", quality=92)
+        add_media([media], ws.project, root)
+        by_name = {m.name: m for m in ws.project.media}
+        x0, y0, x1, y1 = tagged_box
+        by_name["first.jpg"].tags.append(Tag("t1", "tin", (x0 + x1) / 2, (y0 + y1) / 2, box=(x0, y0, x1, y1)))
+        ws.save()
+        indexed = {p.id: p.images for p in products_for_index(ws)}
+        assert indexed["tin"][0].endswith(".jpg") and "exemplars" in indexed["tin"][0]
+        found = analyze_media(ws, by_name["second.jpg"].id)
+        hit = next(p for p in found if p.best is not None and p.best.product_id == "tin")
+        assert iou(hit.box, true_box) >= 0.5 and hit.best is not None and hit.best.why == "exact match"
+        # where it is already tagged, nothing is suggested for it again
+        again = analyze_media(ws, by_name["first.jpg"].id, update_index=False)
+        assert not any(m.product_id == "tin" for p in again for m in p.matches)

@@ -144,25 +144,25 @@ def test_arrows_choose_another_product_and_tab_another_box(
     # the arrows did not nudge anything and Enter did not open the picker
     assert not win.picker.isVisible()
 
-    fake_pipeline["proposals"].append(
-        Proposal(
-            (0.05, 0.05, 0.2, 0.2),
-            "product",
-            "catalog photo found",
-            0.9,
-            "",
-            (Match(_products(win)[2], 0.88),),
-        )
-    )
+    third = _products(win)[2]
+    fake_pipeline["proposals"] += [
+        Proposal((0.05, 0.05, 0.2, 0.2), "product", "catalog photo found", 0.9, "", (Match(third, 0.88),)),
+        Proposal((0.6, 0.05, 0.8, 0.2), "object", "detector: vase 50 %", 0.5, "vase", (Match(third, 0.4),)),
+    ]
     _run(qtbot, ctl)
-    assert len(ctl.ghost_items()) == 3  # accepting does not hide a box from a later run
+    # a later run offers only what is not tagged yet: the accepted cup's box is gone, and so is the
+    # top whose only product is now tagged on this photo
+    shown = [p.box for p in ctl.suggestions().proposals]
+    assert len(ctl.ghost_items()) == 2 and sorted(shown) == [(0.05, 0.05, 0.2, 0.2), (0.6, 0.05, 0.8, 0.2)]
     _key(qtbot, win, Qt.Key.Key_Tab)
-    _key(qtbot, win, Qt.Key.Key_Tab)
-    assert ctl.suggestions().active == 2
-    _key(qtbot, win, Qt.Key.Key_Tab, Qt.KeyboardModifier.ShiftModifier)
     assert ctl.suggestions().active == 1
+    _key(qtbot, win, Qt.Key.Key_Tab, Qt.KeyboardModifier.ShiftModifier)
+    assert ctl.suggestions().active == 0
+    for _ in range(shown.index((0.6, 0.05, 0.8, 0.2))):
+        _key(qtbot, win, Qt.Key.Key_Tab)
     _key(qtbot, win, Qt.Key.Key_Return)
-    assert win.doc.media(media.id).tags[-1].box == pytest.approx((0.5, 0.5, 0.9, 0.9))
+    assert win.doc.media(media.id).tags[-1].box == pytest.approx((0.6, 0.05, 0.8, 0.2))
+    assert win.doc.media(media.id).tags[-1].product_id == third
 
 
 def test_escape_remembers_the_rejection(qtbot, make_window, studio_workspace, fake_pipeline) -> None:

@@ -24,7 +24,9 @@ if str(ROOT) not in sys.path:
 
 
 def main() -> int:
-    from PySide6.QtCore import QPoint
+    import tempfile
+
+    from PySide6.QtCore import QPoint, QSettings
     from PySide6.QtGui import QPainter
     from PySide6.QtWidgets import QApplication
 
@@ -33,6 +35,8 @@ def main() -> int:
     from studio.ui.main_window import MainWindow
     from studio.ui.workers import WorkerBridge
 
+    # A first-run layout, not whatever this machine's user arranged last time.
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp())
     app = QApplication.instance() or QApplication(sys.argv[:1])
     bridge = WorkerBridge()
     window = MainWindow(bridge, settings=AppSettings())

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -43,6 +44,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QToolBar,
     QUndoView,
     QVBoxLayout,
@@ -377,11 +379,15 @@ class MainWindow(QMainWindow):
 
         self.insights_store: Any = None
         self.insights_view = InsightsView(self.bridge)
+        # In a scroll area: the view's charts need ~900×530 px, which must not become the window's
+        # minimum size (a laptop screen) — the dock scrolls instead.
+        insights_scroll = QScrollArea()
+        insights_scroll.setWidgetResizable(True)
+        insights_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        insights_scroll.setWidget(self.insights_view)
         self.insights_dock = self._dock(
-            "Insights", "dock.insights", self.insights_view, Qt.DockWidgetArea.BottomDockWidgetArea
+            "Insights", "dock.insights", insights_scroll, Qt.DockWidgetArea.BottomDockWidgetArea
         )
-        self.tabifyDockWidget(self.outbox_dock, self.insights_dock)
-        self.outbox_dock.raise_()
         self.insights_view.refresh_requested.connect(self.pull_insights)
         from studio.ui.sync_panel import SyncPanel
 
@@ -389,12 +395,8 @@ class MainWindow(QMainWindow):
         self.sync_dock = self._dock(
             "Catalog sync", "dock.catalog_sync", self.sync_panel, Qt.DockWidgetArea.BottomDockWidgetArea
         )
-        self.tabifyDockWidget(self.outbox_dock, self.sync_dock)
-        # Opened from View when wanted (their state is remembered like the other panels'): the
-        # canvas keeps the room by default.
-        self.insights_dock.hide()
-        self.sync_dock.hide()
-        self.outbox_dock.raise_()
+        # Not tabified with the Outbox: Qt lays a tabified-then-hidden group out wrongly on first
+        # show (a stray tab bar, a window taller than asked). Side by side when several are open.
         self.sync_panel.productActivated.connect(self._show_product)
         # Recent posts (and Stories before their 24 h close) are refreshed while the app runs.
         self.insights_timer = QTimer(self)
@@ -496,6 +498,11 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
         self._layout_restored = isinstance(state, QByteArray) and self.restoreState(state)
+        if not self._layout_restored:
+            # First run: the bottom panels (Outbox, Insights, Catalog sync) open from View when
+            # wanted — the Outbox also by itself when a post is queued; the canvas keeps the room.
+            for dock in (self.outbox_dock, self.insights_dock, self.sync_dock):
+                dock.hide()
         for dock, action_id in self._dock_actions():
             self._sync_toggle(self.action_map[action_id], not dock.isHidden())
 
@@ -1168,6 +1175,8 @@ class MainWindow(QMainWindow):
 
         self.outbox_panel.set_source(runner.outbox, caption)
         box = runner.outbox()
+        if box is not None and box.jobs(("queued", "running", "failed")):
+            self.outbox_dock.show()  # work is waiting: the user should see it
         missed = box.missed() if box is not None else []
         if missed:
             choice = self.ask_missed_schedules(len(missed))
@@ -1326,6 +1335,7 @@ class MainWindow(QMainWindow):
         dialog.fixRequested.connect(fix)
         dialog.published.connect(lambda ids: self.status_text.setText(f"Queued {len(ids)} publishing job(s)"))
         dialog.published.connect(lambda ids: self._outbox_changed())
+        dialog.published.connect(lambda ids: (self.outbox_dock.show(), self.outbox_dock.raise_()))
         self.run_dialog(dialog)
 
     def apply_publish_fix(
@@ -1520,4 +1530,6 @@ class MainWindow(QMainWindow):
         """Library two thumbnails wide, panels narrower, the inspector tab in front."""
         docks = [self.library_dock, self.inspector_dock]
         self.resizeDocks(docks, [330, 340], Qt.Orientation.Horizontal)
+        # The bottom panels (outbox, insights, sync) start low: the canvas is the workspace.
+        self.resizeDocks([self.outbox_dock], [max(160, self.height() // 5)], Qt.Orientation.Vertical)
         self.inspector_dock.raise_()

@@ -285,7 +285,11 @@ def test_missed_schedule_skip_and_decide_later(
 def test_outbox_dock_and_view_toggle(make_window: Callable[..., MainWindow]) -> None:
     win = make_window()
     action = win.action_map["view.show_outbox"]
-    assert action.isChecked() and not win.outbox_dock.isHidden()
+    # first run: the bottom panels start closed (the canvas keeps the room)
+    assert not action.isChecked() and win.outbox_dock.isHidden()
+    assert win.insights_dock.isHidden() and win.sync_dock.isHidden()
+    action.trigger()
+    assert not win.outbox_dock.isHidden()
     action.trigger()
     assert win.outbox_dock.isHidden()
     action.trigger()

@@ -1021,6 +1021,22 @@ class FakeGraph(FakeServer):
             or q in self.retailer_ids.get(pid, f"sku-{pid}").lower()
             or q in f"product {pid}"
         ]
+        # Items synced through items_batch (graph_catalog.py) are in the catalog too, approved.
+        synced = getattr(self, "catalog_state", None)
+        for rid, item in (synced.items.get(self.catalog_id, {}) if synced is not None else {}).items():
+            pid = synced.product_ids.get(rid)
+            title = str(item.get("title") or item.get("name") or rid)
+            if pid and (not q or q == rid.lower() or q in title.lower()):
+                data.append(
+                    {
+                        "product_id": int(pid),
+                        "merchant_id": 90010177253934,
+                        "product_name": title,
+                        "retailer_id": rid,
+                        "review_status": "approved",
+                        "is_checkout_flow": True,
+                    }
+                )
         return Response(200, {"data": data})
 
     # ---------------------------------------------------------------- comments (IG media)

@@ -254,6 +254,12 @@ def test_video_frame_detection_and_tracking(tmp_path: Path, shop_workspace, run)
     src, _facts = shop_workspace
     root = tmp_path / "ws"
     shutil.copytree(src, root)
+    with Workspace.open(root) as ws:  # before anything is tagged: every keyframe shows the tin
+        clip = ws.find_media("clip.mp4")
+        per_frame = analyze_keyframes(ws, clip.id, times=[0.0, 1.0, 99.0])  # past the end: skipped
+    assert [f.t for f in per_frame] == [0.0, 1.0]
+    for found in per_frame:
+        assert any(p.best and p.best.product_id == "prod-4" for p in found.proposals)
     out = run("detect", "clip.mp4", "-w", str(root), "--at", "0.5", "--accept-above", "0.8", "--json")
     assert out.returncode == 0, out.stderr
     doc = json.loads(out.stdout)
@@ -263,10 +269,9 @@ def test_video_frame_detection_and_tracking(tmp_path: Path, shop_workspace, run)
         tag = next(t for t in clip.tags if t.product_id == "prod-4")
         assert tag.start == 0.5 and tag.box is not None
         result = track_tag(ws, clip.id, tag.id)
-        per_frame = analyze_keyframes(ws, clip.id, times=[0.0, 1.0, 99.0])  # past the end: skipped
-        assert [f.t for f in per_frame] == [0.0, 1.0]
-        for found in per_frame:
-            assert any(p.best and p.best.product_id == "prod-4" for p in found.proposals)
+        # once tagged where it is, the tin is not suggested again on that frame
+        [at_tag] = analyze_keyframes(ws, clip.id, times=[0.5])
+        assert not any(m.product_id == "prod-4" for p in at_tag.proposals for m in p.matches)
         tracked = apply_track(tag, result)
     # tracked back to the first frame (the product is there from the start) and forward to the end
     assert tracked.start is None and tracked.end is None and tracked.keyframes[0].t == 0.0

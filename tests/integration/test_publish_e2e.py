@@ -348,3 +348,36 @@ def test_product_tags_name_the_catalogs_own_ids_and_skip_what_it_lacks(
     [entry] = [h for h in history(demo) if h["job_id"] == job]
     assert entry["native_products"] == [first.product_id]  # the history speaks the studio's ids
     assert second.product_id not in entry["native_products"]  # carried by the fallback instead
+
+
+def test_catalog_synced_to_meta_then_published_with_native_tags(
+    fake_platforms: Any, demo: Path, tmp_path: Path
+) -> None:
+    """The whole shop flow: sync the studio's catalog to Meta, look the post's products up in it,
+    publish — the tags name the ids Meta gave the synced items."""
+    from studio.jobs.catalog_sync import run_sync
+    from studio.jobs.publish import refresh_catalog_links
+
+    fp = fake_platforms
+    reg = make_registry(fp, tmp_path / "app")
+    single_id, _ = add_posts(demo)
+    accounts = accounts_of(reg)
+    report = run_sync(
+        demo,
+        "meta",
+        registry=reg,
+        engine_kwargs={"poll_interval": 0.01, "max_poll_interval": 0.02},
+    )
+    assert report.confirmed == report.sent > 0 and report.errors == 0
+    synced = fp.graph.catalog_state.product_ids  # retailer id -> Meta product id
+    assert len(synced) == report.confirmed
+
+    factory = default_clients_factory(reg, media_host=host_settings(fp))
+    found = refresh_catalog_links(demo, single_id, accounts, factory)
+    assert found == {"Shop IG": 2}
+    [job] = enqueue_post(demo, single_id, ["instagram"], accounts=accounts)
+    summary = run_outbox(demo, registry=reg, clients_factory=factory, poll_s=0.0, retry_base_s=0.05, wait_s=5)
+    assert summary.published == [job]
+    [ig] = fp.graph.published_on("instagram")
+    assert {str(t["product_id"]) for t in ig.product_tags} <= set(synced.values())
+    assert len(ig.product_tags) == 2

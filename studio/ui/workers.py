@@ -84,6 +84,10 @@ class WorkerBridge(QObject):
         self.immediate = immediate
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(max_threads)
+        # Worker threads live as long as the bridge: the stores (catalog, product index, insights)
+        # keep one SQLite connection per thread, and threads that expired after 30 s idle would
+        # leave theirs open until the workspace closes (a slow file-handle leak over a long day).
+        self.pool.setExpiryTimeout(-1)
         self.running: list[Job] = []
 
     def submit(

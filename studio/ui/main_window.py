@@ -815,7 +815,14 @@ class MainWindow(QMainWindow):
         dialog = StaleDialog(doc.workspace, doc.project, self.bridge, self)
         dialog.open_media.connect(self.show_media)
         dialog.stale_changed.connect(self._show_stale)
+        wanted: list[str] = []
+        dialog.republish.connect(wanted.append)
         self.run_dialog(dialog)
+        if wanted:  # after the modal dialog closed: the Publish dialog for that post
+            self.posts_dock.show()
+            self.posts_dock.raise_()
+            self.posts.select_post(wanted[0])
+            self.publish_dialog()
 
     def add_media_dialog(self) -> None:
         from studio.media.formats import file_dialog_filter

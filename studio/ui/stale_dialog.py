@@ -148,6 +148,8 @@ class StaleDialog(QDialog):
     stale_changed = Signal(list)
     #: the user asked to see a media (double-click on a media or export row)
     open_media = Signal(str)
+    #: the user chose to publish the selected post again (the window opens its Publish dialog)
+    republish = Signal(str)
 
     def __init__(
         self,
@@ -187,6 +189,11 @@ class StaleDialog(QDialog):
         self.rerender_button = QPushButton("Re-&render selected")
         self.rerender_button.setToolTip("Export the selected media again, to the same folders and sizes")
         self.open_post_button = QPushButton("&Open post")
+        self.republish_button = QPushButton("Re-&publish…")
+        self.republish_button.setToolTip(
+            "Open this post's Publish dialog: it goes out again with today's prices (delete the old "
+            "one on the platform yourself; no platform lets an app replace a published image)"
+        )
         self.handled_button = QPushButton("&Mark post as handled…")
         self.handled_button.setToolTip(
             "Stop listing this post (after you changed or removed it on the platform)"
@@ -197,11 +204,18 @@ class StaleDialog(QDialog):
         self.rerender_button.clicked.connect(self.rerender_selected)
         self.open_post_button.clicked.connect(self.open_selected_post)
         self.handled_button.clicked.connect(self.mark_handled)
+        self.republish_button.clicked.connect(self.republish_selected)
         self.cancel_button.clicked.connect(self.cancel_job)
         self.close_button.clicked.connect(self.accept)
 
         buttons = QHBoxLayout()
-        for b in (self.refresh_button, self.rerender_button, self.open_post_button, self.handled_button):
+        for b in (
+            self.refresh_button,
+            self.rerender_button,
+            self.open_post_button,
+            self.republish_button,
+            self.handled_button,
+        ):
             buttons.addWidget(b)
         buttons.addStretch(1)
         buttons.addWidget(self.cancel_button)
@@ -279,6 +293,7 @@ class StaleDialog(QDialog):
         self.rerender_button.setEnabled(idle and bool(exports))
         self.open_post_button.setEnabled(len(posts) == 1 and bool(posts[0].permalink))
         self.handled_button.setEnabled(idle and len(posts) == 1)
+        self.republish_button.setEnabled(idle and len(posts) == 1 and bool(self._post_id(posts[0])))
         if posts:
             self.help.setText(POST_HELP.get(posts[0].platform, DEFAULT_POST_HELP))
         elif any(i.kind == MEDIA for i in chosen):
@@ -337,6 +352,17 @@ class StaleDialog(QDialog):
         posts = [i for i in self.selected_items() if i.kind == POST and i.permalink]
         if posts:
             self._open_url(posts[0].permalink)
+
+    @staticmethod
+    def _post_id(item: StaleItem) -> str:
+        return item.post_id
+
+    def republish_selected(self) -> None:
+        posts = [i for i in self.selected_items() if i.kind == POST]
+        post_id = self._post_id(posts[0]) if len(posts) == 1 else ""
+        if post_id:
+            self.republish.emit(post_id)
+            self.accept()
 
     def mark_handled(self, *, confirm: Callable[[str], bool] | None = None) -> None:
         """Forget a post in the ledger once the user dealt with it on the platform (asks first)."""

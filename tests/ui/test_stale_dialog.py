@@ -135,3 +135,14 @@ def test_rerender_problem_is_shown_not_raised(qtbot, ws: Workspace):
     dialog.rerender_selected()
     assert dialog.status.text().startswith("Problem:") and "unknown preset 'sq'" in dialog.status.text()
     assert dialog.refresh_button.isEnabled() and len(dialog.items) == 6
+
+
+def test_republish_hands_the_post_to_the_window(qtbot, ws: Workspace):
+    dialog = StaleDialog(ws, ws.project, WorkerBridge(immediate=True))
+    qtbot.addWidget(dialog)
+    post_row = next(r for r, i in enumerate(dialog.items) if i.kind == "post")
+    dialog.table.selectRow(post_row)
+    assert dialog.republish_button.isEnabled()
+    with qtbot.waitSignal(dialog.republish, timeout=1000) as signal:
+        dialog.republish_button.click()
+    assert signal.args == ["post-1"]

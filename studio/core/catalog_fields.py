@@ -476,8 +476,10 @@ class _Mapper:
         settings = project.extra.get("catalog") if isinstance(project.extra.get("catalog"), dict) else {}
         self.mpn_from_sku = bool((settings or {}).get("mpn_from_sku", False))
         utm = project.extra.get("utm") if isinstance(project.extra.get("utm"), dict) else {}
-        self.link_uses_sku = "{sku}" in str((utm or {}).get("content") or "")
+        templates = str((utm or {}).get("content") or "") + str((utm or {}).get("term") or "")
+        self.link_uses_sku = "{sku}" in templates
         self._links: dict[tuple[str, str, str], str] = {}
+        self._descriptions: dict[str, str] = {}
 
     def items(self, product: Product) -> Iterator[MappedItem]:
         variants = sorted(product.variants, key=lambda v: v.position)
@@ -509,7 +511,11 @@ class _Mapper:
             self.seen[item_id] = product.id
 
         f["title"] = " ".join(product.title.split())
-        description = strip_html(product.description)
+        cached = self._descriptions.get(product.id)
+        if cached is None:  # variants of one product share it: strip the HTML once per product
+            cached = strip_html(product.description)
+            self._descriptions = {product.id: cached}
+        description = cached
         if not description:
             description = f["title"]
             problem(

@@ -42,7 +42,7 @@ from pathlib import Path
 
 from studio.core.errors import UsageError, Where, WorkspaceError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 FILE_NAME = "insights.sqlite"
 
 PLATFORMS = ("instagram", "facebook", "pinterest")
@@ -133,8 +133,13 @@ CREATE INDEX IF NOT EXISTS obs_metric_day ON observations (metric, day, post_id,
     WHERE day IS NOT NULL;
 """
 
+# v3: every metric of a post (lifetime and daily) without a table scan (`metrics()`, CSV export).
+_SCHEMA_V3 = """
+CREATE INDEX IF NOT EXISTS obs_post_all ON observations (post_id, platform, metric);
+"""
+
 # version reached -> script that brings the previous version to it
-_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_V2}
+_MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_V2, 3: _SCHEMA_V3}
 
 
 @dataclass(slots=True)

@@ -212,5 +212,5 @@ def test_migrates_a_version_1_file(tmp_path: Path) -> None:
         assert store.latest("p1", "instagram") == {"reach": None, "views": 9.0}
         assert store.unavailable("p1", "instagram") == {"reach": "later"}
     conn = sqlite3.connect(tmp_path / FILE_NAME)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     conn.close()

@@ -375,29 +375,30 @@ class MainWindow(QMainWindow):
             "Outbox", "dock.outbox", self.outbox_panel, Qt.DockWidgetArea.BottomDockWidgetArea
         )
         self.outbox_panel.changed.connect(self._outbox_changed)
-        from studio.ui.insights_view import InsightsView
-
+        # Insights and Catalog sync are built the first time their panel is shown: their modules
+        # (matplotlib, the sync engine) cost ~1.4 s to import, which start-up must not pay.
         self.insights_store: Any = None
-        self.insights_view = InsightsView(self.bridge)
+        self.insights_view: Any = None
         # In a scroll area: the view's charts need ~900×530 px, which must not become the window's
         # minimum size (a laptop screen) — the dock scrolls instead.
-        insights_scroll = QScrollArea()
-        insights_scroll.setWidgetResizable(True)
-        insights_scroll.setFrameShape(QFrame.Shape.NoFrame)
-        insights_scroll.setWidget(self.insights_view)
+        self.insights_scroll = QScrollArea()
+        self.insights_scroll.setWidgetResizable(True)
+        self.insights_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.insights_scroll.setWidget(QLabel("Loading insights…"))
         self.insights_dock = self._dock(
-            "Insights", "dock.insights", insights_scroll, Qt.DockWidgetArea.BottomDockWidgetArea
+            "Insights", "dock.insights", self.insights_scroll, Qt.DockWidgetArea.BottomDockWidgetArea
         )
-        self.insights_view.refresh_requested.connect(self.pull_insights)
-        from studio.ui.sync_panel import SyncPanel
-
-        self.sync_panel = SyncPanel(bridge=self.bridge)
+        self.insights_dock.visibilityChanged.connect(lambda shown: shown and self._ensure_insights_view())
+        self.sync_panel: Any = None
         self.sync_dock = self._dock(
-            "Catalog sync", "dock.catalog_sync", self.sync_panel, Qt.DockWidgetArea.BottomDockWidgetArea
+            "Catalog sync",
+            "dock.catalog_sync",
+            QLabel("Loading catalog sync…"),
+            Qt.DockWidgetArea.BottomDockWidgetArea,
         )
+        self.sync_dock.visibilityChanged.connect(lambda shown: shown and self._ensure_sync_panel())
         # Not tabified with the Outbox: Qt lays a tabified-then-hidden group out wrongly on first
         # show (a stray tab bar, a window taller than asked). Side by side when several are open.
-        self.sync_panel.productActivated.connect(self._show_product)
         # Recent posts (and Stories before their 24 h close) are refreshed while the app runs.
         self.insights_timer = QTimer(self)
         self.insights_timer.setInterval(INSIGHTS_REFRESH_MS)
@@ -468,7 +469,7 @@ class MainWindow(QMainWindow):
             export.setStatusTip(EXPORT_PENDING_TIP)
         for dock, action_id in self._dock_actions():
             action = self.action_map[action_id]
-            action.setChecked(True)
+            self._sync_toggle(action, True)  # state only: a handler here would build lazy panels
             dock.toggleViewAction().toggled.connect(lambda on, a=action: self._sync_toggle(a, on))
         self.action_map["view.tag_tool"].setChecked(True)  # the canvas starts with the Tag tool
 
@@ -573,7 +574,8 @@ class MainWindow(QMainWindow):
             self.canvas.setFocus()  # keyboard first: T, V, arrows and Delete work at once
         self._start_outbox(doc)
         self._open_insights(doc)
-        self.sync_panel.set_workspace(doc.workspace.root)
+        if self.sync_panel is not None:
+            self.sync_panel.set_workspace(doc.workspace.root)
         self.workspace_changed.emit()
 
     def _doc_connections(self, doc: Document) -> list[tuple[Any, Any]]:
@@ -620,8 +622,9 @@ class MainWindow(QMainWindow):
                 signal.disconnect(slot)
         self._stop_outbox()
         self.insights_timer.stop()
-        self.sync_panel.cancel_all()
-        self.sync_panel.set_workspace(None)
+        if self.sync_panel is not None:
+            self.sync_panel.cancel_all()
+            self.sync_panel.set_workspace(None)
         # Jobs may still read the workspace (an import writes its catalog, the Insights view reads
         # its store): stop them before closing anything they use.
         self.bridge.cancel_all()
@@ -1076,9 +1079,13 @@ class MainWindow(QMainWindow):
         self._toggle(self.outbox_dock, on)
 
     def toggle_insights(self, on: bool) -> None:
+        if on:
+            self._ensure_insights_view()
         self._toggle(self.insights_dock, on)
 
     def toggle_catalog_sync(self, on: bool) -> None:
+        if on:
+            self._ensure_sync_panel()
         self._toggle(self.sync_dock, on)
 
     def _show_product(self, product_id: str) -> None:
@@ -1089,28 +1096,64 @@ class MainWindow(QMainWindow):
 
     # --- insights ---------------------------------------------------------------------------
 
+    def _ensure_insights_view(self) -> Any:
+        """The Insights view, built on first use (see `_build_docks`)."""
+        if self.insights_view is None:
+            from studio.ui.insights_view import InsightsView
+
+            self.insights_view = InsightsView(self.bridge)
+            self.insights_view.refresh_requested.connect(self.pull_insights)
+            self.insights_scroll.setWidget(self.insights_view)
+            if self.doc is not None:
+                self._attach_insights(self.doc)
+        return self.insights_view
+
+    def _ensure_sync_panel(self) -> Any:
+        """The Catalog sync panel, built on first use."""
+        if self.sync_panel is None:
+            from studio.ui.sync_panel import SyncPanel
+
+            self.sync_panel = SyncPanel(bridge=self.bridge)
+            self.sync_panel.productActivated.connect(self._show_product)
+            self.sync_dock.setWidget(self.sync_panel)
+            if self.doc is not None:
+                self.sync_panel.set_workspace(self.doc.workspace.root)
+        return self.sync_panel
+
     def _open_insights(self, doc: Document) -> None:
+        """Opening a workspace only starts the refresh timer: the store (SQLite, maybe a schema
+        migration) is opened when the view or a pull first needs it, off the open path."""
+        self.insights_store = None
+        if self.insights_view is not None:
+            self._attach_insights(doc)
+        self.insights_timer.start()
+
+    def _insights_store(self) -> Any:
         from studio.core.insights_store import InsightsStore
+
+        if self.insights_store is None and self.doc is not None:
+            try:
+                self.insights_store = InsightsStore.open(self.doc.workspace.root)
+            except StudioError as exc:
+                log.warning("insights unavailable: %s", exc)
+        return self.insights_store
+
+    def _attach_insights(self, doc: Document) -> None:
         from studio.ui.insights_view import CatalogTitles
 
-        try:
-            self.insights_store = InsightsStore.open(doc.workspace.root)
-        except StudioError as exc:
-            self.insights_store = None
-            log.warning("insights unavailable: %s", exc)
         self.insights_view.set_store(
-            self.insights_store,
+            self._insights_store(),
             titles=CatalogTitles(doc.catalog.get),
             post_labels={p.id: " ".join(p.caption.split())[:60] or p.id for p in doc.project.posts},
             locale=doc.project.locale,
             report_title=f"{doc.project.name} — insights",
         )
-        self.insights_timer.start()
 
     def _close_insights(self) -> None:
         self.insights_timer.stop()
-        self.insights_view.set_store(None)
-        self.insights_view.shutdown()  # chart renders may still read the store
+        if self.insights_view is not None:
+            self.insights_view.set_store(None)
+            self.insights_view.shutdown()  # chart renders may still read the store
         if self.insights_store is not None:
             self.insights_store.close()
             self.insights_store = None
@@ -1121,7 +1164,7 @@ class MainWindow(QMainWindow):
         from studio.jobs.insights import pull
 
         doc = self.doc
-        if doc is None or self.insights_store is None:
+        if doc is None or self._insights_store() is None:
             return
         self.bridge.submit(
             pull,
@@ -1136,7 +1179,7 @@ class MainWindow(QMainWindow):
         from studio.jobs.insights import refresh_due
 
         doc = self.doc
-        if doc is None or self.insights_store is None or self.bridge.running:
+        if doc is None or self.bridge.running or self._insights_store() is None:
             return
         self.bridge.submit(
             refresh_due,
@@ -1148,7 +1191,8 @@ class MainWindow(QMainWindow):
         )
 
     def _insights_pulled(self, report: Any) -> None:
-        self.insights_view.reload()
+        if self.insights_view is not None:
+            self.insights_view.reload()
         warnings = list(getattr(report, "warnings", []) or [])
         failed = int(getattr(report, "failed", 0) or 0)
         ok = int(getattr(report, "ok", 0) or 0)

@@ -493,9 +493,11 @@ def test_insights_dock_opens_the_workspace_store_and_refresh_pulls_in_a_worker(
     qtbot, make_window, studio_workspace: Path
 ) -> None:
     win = make_window(studio_workspace)
-    assert win.insights_store is not None and win.insights_timer.isActive()
+    assert win.insights_timer.isActive()
+    assert win.insights_view is None and win.insights_store is None  # built when first shown
     action = win.action_map["view.show_insights"]
     action.trigger()
+    assert win.insights_view is not None and win.insights_store is not None
     assert action.isChecked() == (not win.insights_dock.isHidden())
     win.insights_view.refresh_requested.emit()  # Refresh: nothing published yet, nothing fails
     qtbot.waitUntil(lambda: not win.bridge.running, timeout=10000)

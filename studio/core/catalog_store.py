@@ -33,9 +33,8 @@ import hashlib
 import json
 import sqlite3
 import threading
-import weakref
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -44,6 +43,7 @@ from pathlib import Path
 
 from studio.core.errors import UsageError, Where, WorkspaceError
 from studio.core.model import Availability, Product, Variant
+from studio.core.sqlite_tx import WAL_PRAGMAS, ThreadConnections
 from studio.core.text_search import fts_query, index_text
 
 SCHEMA_VERSION = 1
@@ -334,60 +334,24 @@ class CatalogStore:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self._local = threading.local()
-        self._lock = threading.Lock()  # guards _connections and _closed
-        self._write_lock = threading.Lock()  # one writer at a time within this process
-        self._connections: list[tuple[weakref.ref[threading.Thread], sqlite3.Connection]] = []
-        self._closed = False
+        self._db = ThreadConnections(
+            self.path,
+            label="the catalog",
+            damaged_hint="if the file is damaged, delete catalog.sqlite and import the catalog again",
+            busy_hint="another program is writing it; retry",
+            pragmas=(*WAL_PRAGMAS, "PRAGMA cache_size = -16000", "PRAGMA temp_store = MEMORY"),
+            cached_statements=64,
+        )
         conn = self._conn()
         self._init_schema(conn)
 
     # --- connections ----------------------------------------------------------------------
 
     def _where(self) -> Where:
-        return Where(file=str(self.path))
+        return self._db.where()
 
     def _conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is not None:
-            return conn
-        with self._lock:
-            if self._closed:
-                raise WorkspaceError(
-                    "the catalog is closed", where=self._where(), hint="open the workspace again"
-                )
-            self._close_dead_threads()
-            conn = self._connect()
-            self._connections.append((weakref.ref(threading.current_thread()), conn))
-        self._local.conn = conn
-        return conn
-
-    def _connect(self) -> sqlite3.Connection:
-        try:
-            conn = sqlite3.connect(
-                self.path, timeout=30.0, isolation_level=None, check_same_thread=False, cached_statements=64
-            )
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute("PRAGMA cache_size = -16000")
-            conn.execute("PRAGMA temp_store = MEMORY")
-        except sqlite3.DatabaseError as exc:
-            raise WorkspaceError(
-                f"cannot open the catalog database ({exc})",
-                where=self._where(),
-                hint="if the file is damaged, delete catalog.sqlite and import the catalog again",
-            ) from None
-        return conn
-
-    def _close_dead_threads(self) -> None:
-        alive = []
-        for ref, conn in self._connections:
-            thread = ref()
-            if thread is None or not thread.is_alive():
-                conn.close()
-            else:
-                alive.append((ref, conn))
-        self._connections = alive
+        return self._db.get()
 
     def _init_schema(self, conn: sqlite3.Connection) -> None:
         try:
@@ -399,7 +363,7 @@ class CatalogStore:
                     hint="update Shoppable Studio",
                 )
             if version < SCHEMA_VERSION:
-                with self._write_lock:
+                with self._db.write_lock:
                     conn.executescript("BEGIN IMMEDIATE;" + _SCHEMA + "COMMIT;")
         except sqlite3.DatabaseError as exc:
             if conn.in_transaction:
@@ -413,22 +377,11 @@ class CatalogStore:
 
     def close(self) -> None:
         """Close every connection (all threads). Call when no other thread is using the store."""
-        with self._lock:
-            self._closed = True
-            for _ref, conn in self._connections:
-                conn.close()
-            self._connections = []
-        self._local = threading.local()
+        self._db.close()
 
     def close_thread(self) -> None:
         """Close the calling thread's connection (a worker thread about to end calls this)."""
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            return
-        self._local.conn = None
-        with self._lock:
-            self._connections = [(ref, c) for ref, c in self._connections if c is not conn]
-        conn.close()
+        self._db.close_thread()
 
     def __enter__(self) -> CatalogStore:
         return self
@@ -436,25 +389,8 @@ class CatalogStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        conn = self._conn()
-        with self._write_lock:
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                raise WorkspaceError(
-                    f"the catalog is busy ({exc})",
-                    where=self._where(),
-                    hint="another program is writing it; retry",
-                ) from None
-            try:
-                yield conn
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+    def _write(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._db.write()
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:

@@ -31,16 +31,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
-import weakref
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 from studio.core.errors import UsageError, Where, WorkspaceError
+from studio.core.sqlite_tx import ThreadConnections
 
 SCHEMA_VERSION = 3
 FILE_NAME = "insights.sqlite"
@@ -215,11 +214,12 @@ class InsightsStore:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._write_lock = threading.Lock()
-        self._connections: list[tuple[weakref.ref[threading.Thread], sqlite3.Connection]] = []
-        self._closed = False
+        self._db = ThreadConnections(
+            self.path,
+            label="the insights database",
+            damaged_hint="if the file is damaged, delete insights.sqlite and pull the insights again",
+            closed_hint="open it again",
+        )
         self._init_schema(self._conn())
 
     @classmethod
@@ -237,38 +237,10 @@ class InsightsStore:
     # --- connections ----------------------------------------------------------------------
 
     def _where(self) -> Where:
-        return Where(file=str(self.path))
+        return self._db.where()
 
     def _conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is not None:
-            return conn
-        with self._lock:
-            if self._closed:
-                raise WorkspaceError(
-                    "the insights store is closed", where=self._where(), hint="open it again"
-                )
-            alive = []
-            for ref, old in self._connections:
-                thread = ref()
-                if thread is None or not thread.is_alive():
-                    old.close()
-                else:
-                    alive.append((ref, old))
-            self._connections = alive
-            try:
-                conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
-                conn.execute("PRAGMA journal_mode = WAL")
-                conn.execute("PRAGMA synchronous = NORMAL")
-            except sqlite3.DatabaseError as exc:
-                raise WorkspaceError(
-                    f"cannot open the insights database ({exc})",
-                    where=self._where(),
-                    hint="if the file is damaged, delete insights.sqlite and pull the insights again",
-                ) from None
-            self._connections.append((weakref.ref(threading.current_thread()), conn))
-        self._local.conn = conn
-        return conn
+        return self._db.get()
 
     def _init_schema(self, conn: sqlite3.Connection) -> None:
         try:
@@ -279,7 +251,7 @@ class InsightsStore:
                     where=self._where(),
                     hint="update Shoppable Studio",
                 )
-            with self._write_lock:
+            with self._db.write_lock:
                 for target in range(version + 1, SCHEMA_VERSION + 1):
                     conn.executescript(
                         f"BEGIN IMMEDIATE;{_MIGRATIONS[target]}PRAGMA user_version = {target};COMMIT;"
@@ -296,22 +268,11 @@ class InsightsStore:
 
     def close(self) -> None:
         """Close every connection (all threads). Call when no other thread is using the store."""
-        with self._lock:
-            self._closed = True
-            for _ref, conn in self._connections:
-                conn.close()
-            self._connections = []
-        self._local = threading.local()
+        self._db.close()
 
     def close_thread(self) -> None:
         """Close the calling thread's connection (a worker thread about to end calls this)."""
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            return
-        self._local.conn = None
-        with self._lock:
-            self._connections = [(r, c) for r, c in self._connections if c is not conn]
-        conn.close()
+        self._db.close_thread()
 
     def __enter__(self) -> InsightsStore:
         return self
@@ -319,23 +280,8 @@ class InsightsStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        conn = self._conn()
-        with self._write_lock:
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                raise WorkspaceError(
-                    f"the insights database is busy ({exc})", where=self._where(), hint="retry"
-                ) from None
-            try:
-                yield conn
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+    def _write(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._db.write()
 
     # --- posts ----------------------------------------------------------------------------
 

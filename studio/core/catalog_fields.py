@@ -497,7 +497,7 @@ class _Mapper:
         def problem(name: str, message: str, fix: str, severity: str = ERROR) -> None:
             problems.append(FieldProblem(product.id, vid, name, message, fix, severity))
 
-        item_id = ((variant.sku.strip() or variant.id) if (grouped and variant) else product.id).strip()
+        item_id = _item_id(product, variant if grouped else None)
         f: dict[str, str] = {"id": item_id}
         if not item_id:
             problem("id", "the item has no id", "give the product (or variant) an id or SKU in the catalog")
@@ -761,6 +761,23 @@ def map_products(
         for item in mapper.items(product):
             item.problems = _dedupe(item.problems)
             yield item
+
+
+def _item_id(product: Product, variant: Variant | None) -> str:
+    """A grouped variant's id is its SKU (or variant id); a product's own id otherwise."""
+    return ((variant.sku.strip() or variant.id) if variant is not None else product.id).strip()
+
+
+def item_id_for(product: Product, variant_id: str | None = None) -> str:
+    """The retailer id the platforms know (product, variant) by — the id `map_products` sends.
+
+    A multi-variant product without a chosen (or a known) variant answers with its first variant's
+    item: the platforms show the whole item group from any of its items.
+    """
+    variants = sorted(product.variants, key=lambda v: v.position)
+    if len(variants) <= 1:
+        return _item_id(product, None)
+    return _item_id(product, next((v for v in variants if v.id == variant_id), variants[0]))
 
 
 def fingerprint(item: MappedItem) -> str:

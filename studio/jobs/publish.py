@@ -329,7 +329,7 @@ def refresh_catalog_links(
             for tag in media.tags:
                 product = workspace.catalog.get(tag.product_id) if tag.product_id else None
                 if product is not None:
-                    rids.append(retailer_id_for(product, tag.variant_id, workspace.project))
+                    rids.append(retailer_id_for(product, tag.variant_id))
         if not rids:
             return out
         try:

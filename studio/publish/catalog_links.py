@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from studio.core.atomic import atomic_write_text
-from studio.core.catalog_fields import map_products
-from studio.core.model import Product, Project
+from studio.core.catalog_fields import item_id_for as retailer_id_for
+from studio.core.model import Project
 
 log = logging.getLogger(__name__)
 
@@ -87,21 +87,6 @@ class CatalogLinks:
         atomic_write_text(self.path, json.dumps(doc, indent=1, ensure_ascii=False) + "\n", keep_backup=False)
 
 
-def retailer_id_for(product: Product, variant_id: str | None, project: Project) -> str:
-    """The retailer id the catalog knows this product (or variant) by — the catalog sync's item id.
-
-    A tag on a multi-variant product without a chosen variant uses the first variant's item: Meta
-    shows the whole item group from any of its items.
-    """
-    items = list(map_products([product], "meta", project=project))
-    if not items:
-        return product.id
-    for item in items:
-        if variant_id is not None and item.variant_id == variant_id:
-            return item.item_id
-    return items[0].item_id
-
-
 class CatalogLookup:
     """The `ReviewLookup` `fallback.decide` asks: status and Meta id per studio product (+ variant)."""
 
@@ -116,7 +101,7 @@ class CatalogLookup:
         product = self.catalog.get(product_id) if self.catalog is not None else None
         if product is None:
             return None, None
-        link = self.links.get(retailer_id_for(product, variant_id, self.project))
+        link = self.links.get(retailer_id_for(product, variant_id))
         if link is None:
             return UNCHECKED, None
         if link.platform_id is None:

@@ -326,7 +326,7 @@ def test_product_tags_name_the_catalogs_own_ids_and_skip_what_it_lacks(
         media = ws.project.media_by_id(post.media_ids[0])
         assert media is not None
         first, second = media.tags[0], media.tags[1]
-        rid = retailer_id_for(ws.catalog.get(first.product_id), first.variant_id, ws.project)
+        rid = retailer_id_for(ws.catalog.get(first.product_id), first.variant_id)
     meta_id = fp.graph.add_catalog_product(rid)  # only the first product is in the shop's catalog
 
     before = dry_run(demo, single_id, ["instagram"], accounts)

@@ -365,9 +365,9 @@ def test_the_shop_catalog_is_checked_in_a_worker_and_decides_native_tags(
         calls.append((post_id, account.name))
         links = CatalogLinks.for_account(doc.workspace.cache_dir, account.id)
         shirt = doc.workspace.catalog.get("chemise-lin")
-        links.put(CatalogLink(retailer_id_for(shirt, None, project), "3231775643511089", "approved", 1.0))
+        links.put(CatalogLink(retailer_id_for(shirt), "3231775643511089", "approved", 1.0))
         mug = doc.workspace.catalog.get("mug")
-        links.put(CatalogLink(retailer_id_for(mug, None, project), None, None, 1.0))  # not in the shop
+        links.put(CatalogLink(retailer_id_for(mug), None, None, 1.0))  # not in the shop
         links.save()
         return {account.name: 1}
 
